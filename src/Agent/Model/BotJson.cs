@@ -1,0 +1,29 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Bot.Agent.Model;
+
+/// <summary>The one set of JSON options for what the service persists (events, inbox and outbox payloads).</summary>
+public static class BotJson
+{
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
+
+    public static T Deserialize<T>(string json) =>
+        JsonSerializer.Deserialize<T>(json, Options) ?? throw new JsonException($"Expected a {typeof(T).Name}, found null.");
+}
+
+/// <summary>The body of a thread event as stored in <c>thread_events.content</c>.</summary>
+public sealed record EventContent
+{
+    public string? Text { get; init; }
+    public ActionInvoke? Action { get; init; }
+    public IReadOnlyList<MessageButton>? Buttons { get; init; }
+    /// <summary>The platform's id of the message this event came from or went out as (when known).</summary>
+    public string? PlatformMessageId { get; init; }
+}

@@ -1,0 +1,44 @@
+using Bot.Agent.Model;
+using Bot.Storage.Entities;
+
+namespace Bot.Agent;
+
+/// <summary>
+/// One turn: the message being answered, where it lives, and what the turn produced. Everything a handler adds is
+/// committed together with the inbox row being marked done, so a crash before the commit re-runs the turn and a
+/// crash after it never runs it twice.
+/// </summary>
+public sealed class TurnContext(IncomingMessage message, ChatThread thread, Conversation conversation, Guid userId)
+{
+    private readonly List<(string Role, EventContent Content)> events = [];
+    private readonly List<OutgoingMessage> outgoing = [];
+
+    public IncomingMessage Message { get; } = message;
+    public ChatThread Thread { get; } = thread;
+    public Conversation Conversation { get; } = conversation;
+    public Guid UserId { get; } = userId;
+
+    /// <summary>Set by <see cref="StartNewThread"/>: the conversation's next messages go to a fresh thread.</summary>
+    public bool NewThreadRequested { get; private set; }
+
+    /// <summary>A title for the thread when it has none yet.</summary>
+    public string? ProposedTitle { get; set; }
+
+    public IReadOnlyList<(string Role, EventContent Content)> Events => events;
+    public IReadOnlyList<OutgoingMessage> Outgoing => outgoing;
+
+    /// <summary>Answers in the thread: records the assistant event and queues the message for delivery.</summary>
+    public void Reply(string markdown, IReadOnlyList<MessageButton>? buttons = null)
+    {
+        events.Add((EventRoles.Assistant, new EventContent { Text = markdown, Buttons = buttons }));
+        outgoing.Add(new OutgoingMessage { Text = markdown, Buttons = buttons, ThreadKey = Message.Address.ThreadKey });
+    }
+
+    public void StartNewThread() => NewThreadRequested = true;
+}
+
+/// <summary>The agent's entry point for one turn (the command agent now; the LLM tool loop later).</summary>
+public interface ITurnHandler
+{
+    Task HandleAsync(TurnContext turn, CancellationToken cancellationToken);
+}

@@ -1,0 +1,79 @@
+using Bot.Agent.Threads;
+using Bot.Channels.Web;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Bot.BotHost.Endpoints;
+
+/// <summary>Threads and their history for the web sidebar and tools. The owner is the web chat's local owner.</summary>
+public static class ThreadsEndpoints
+{
+    public sealed record ThreadDto(Guid Id, string Title, string Channel, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, int EventCount, string? DirectLineConversationId);
+
+    public sealed record EventDto(Guid Id, string Role, string? Text, object? Action, DateTimeOffset CreatedAt);
+
+    public sealed record DirectLineSessionDto(string ConversationId, string Token, int ExpiresIn);
+
+    public static IEndpointRouteBuilder MapThreadsApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/api/threads").WithTags("Threads");
+        group.MapGet("/", ListAsync).WithSummary("The owner's threads, most recently active first.");
+        group.MapGet("/{id:guid}", GetAsync).WithSummary("One thread.");
+        group.MapGet("/{id:guid}/events", EventsAsync).WithSummary("A thread's history, oldest first; page with ?after={eventId}.");
+        group.MapPost("/{id:guid}/directline", OpenInWebChatAsync).WithSummary("A Direct Line token to continue a web thread in Web Chat.");
+        return endpoints;
+    }
+
+    private static async Task<Guid?> OwnerAsync(ThreadQueries queries, CancellationToken cancellationToken) =>
+        await queries.UserForIdentityAsync(DirectLineStore.ChannelName, DirectLineMapper.OwnerId, cancellationToken);
+
+    private static ThreadDto ToDto(ThreadSummary t) =>
+        new(t.Id, t.Title, t.Channel, t.CreatedAt, t.UpdatedAt, t.EventCount, t.Channel == DirectLineStore.ChannelName ? t.ConversationAddress : null);
+
+    private static async Task<Ok<List<ThreadDto>>> ListAsync(ThreadQueries queries, CancellationToken cancellationToken, int limit = 50)
+    {
+        var owner = await OwnerAsync(queries, cancellationToken);
+        if (owner is null)
+        {
+            return TypedResults.Ok(new List<ThreadDto>());
+        }
+        var threads = await queries.RecentAsync(owner.Value, Math.Clamp(limit, 1, 200), cancellationToken);
+        return TypedResults.Ok(threads.Select(ToDto).ToList());
+    }
+
+    private static async Task<Results<Ok<ThreadDto>, NotFound>> GetAsync(Guid id, ThreadQueries queries, CancellationToken cancellationToken)
+    {
+        var owner = await OwnerAsync(queries, cancellationToken);
+        var thread = await queries.FindAsync(id, cancellationToken);
+        if (thread is null || owner is null || await queries.OwnerOfAsync(id, cancellationToken) != owner)
+        {
+            return TypedResults.NotFound();
+        }
+        return TypedResults.Ok(ToDto(thread));
+    }
+
+    private static async Task<Results<Ok<List<EventDto>>, NotFound>> EventsAsync(Guid id, ThreadQueries queries, CancellationToken cancellationToken, Guid? after = null, int limit = 500)
+    {
+        var owner = await OwnerAsync(queries, cancellationToken);
+        if (owner is null || await queries.OwnerOfAsync(id, cancellationToken) != owner)
+        {
+            return TypedResults.NotFound();
+        }
+        var events = await queries.EventsAsync(id, after, Math.Clamp(limit, 1, 1000), cancellationToken);
+        return TypedResults.Ok(events.Select(e => new EventDto(e.Id, e.Role, e.Content.Text, e.Content.Action, e.CreatedAt)).ToList());
+    }
+
+    private static async Task<Results<Ok<DirectLineSessionDto>, NotFound, ProblemHttpResult>> OpenInWebChatAsync(Guid id, ThreadQueries queries, DirectLineTokens tokens, CancellationToken cancellationToken)
+    {
+        var owner = await OwnerAsync(queries, cancellationToken);
+        var thread = await queries.FindAsync(id, cancellationToken);
+        if (thread is null || owner is null || await queries.OwnerOfAsync(id, cancellationToken) != owner)
+        {
+            return TypedResults.NotFound();
+        }
+        if (thread.Channel != DirectLineStore.ChannelName)
+        {
+            return TypedResults.Problem($"This thread lives in {thread.Channel}; its history can be read but not continued here.", statusCode: StatusCodes.Status409Conflict);
+        }
+        return TypedResults.Ok(new DirectLineSessionDto(thread.ConversationAddress, tokens.Issue(thread.ConversationAddress), (int)tokens.Lifetime.TotalSeconds));
+    }
+}

@@ -1,0 +1,94 @@
+using Bot.Agent;
+using Bot.BotHost.Endpoints;
+using Bot.Channels;
+using Bot.Channels.Web;
+using Bot.Storage;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+
+namespace Bot.BotHost.Hosting;
+
+/// <summary>The composition root: what the host is made of, read top to bottom.</summary>
+public static class BotHostExtensions
+{
+    public static WebApplicationBuilder AddBotHost(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var http = configuration.GetSection(HttpOptions.Section).Get<HttpOptions>() ?? new HttpOptions();
+        var urls = http.ParseUrls();
+        builder.WebHost.UseUrls(urls.Select(u => u.ToString().TrimEnd('/')).ToArray());
+        CheckRemoteAccessIsGuarded(configuration, urls);
+
+        var connectionString = configuration.GetConnectionString("Bot");
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new StartupConfigurationException(
+                "ConnectionStrings:Bot is not set. Set it (environment variable ConnectionStrings__Bot) to a PostgreSQL connection string, or start the bot with ./bot run, which runs a private local PostgreSQL.");
+        }
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException exception)
+        {
+            throw new StartupConfigurationException("ConnectionStrings:Bot is not a valid PostgreSQL connection string: " + exception.Message);
+        }
+
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddHostedService<DatabaseMigrationService>(); // first: the workers below start after the schema is current
+        services.AddBotStorage(connectionString);
+        services.AddBotAgent();
+        services.AddWebChannel();
+        services.AddDataProtection().SetApplicationName("finance-bot");
+        services.AddOptions<KeyManagementOptions>()
+            .Configure<IServiceScopeFactory, TimeProvider>((options, scopes, clock) => options.XmlRepository = new DbXmlRepository(scopes, clock));
+        services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
+        services.AddOpenApi();
+        services.AddProblemDetails();
+        services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(15));
+        return builder;
+    }
+
+    public static WebApplication MapBotHost(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseWebSockets();
+        app.UseOwnerAccessGate();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+
+        app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
+        app.MapOpenApi();
+        app.MapDirectLine();
+        app.MapThreadsApi();
+        return app;
+    }
+
+    /// <summary>
+    /// The web chat has no sign-in of its own: on a non-loopback bind it needs <c>Web:AccessKey</c>, or anyone who
+    /// can reach the port would act as its owner.
+    /// </summary>
+    private static void CheckRemoteAccessIsGuarded(IConfiguration configuration, IReadOnlyList<Uri> urls)
+    {
+        if (HttpOptions.IsLoopbackOnly(urls))
+        {
+            return;
+        }
+        var key = configuration[$"{WebOptions.Section}:{nameof(WebOptions.AccessKey)}"];
+        if (string.IsNullOrEmpty(key))
+        {
+            var exposed = string.Join(", ", urls.Where(u => !HttpOptions.IsLoopback(u)));
+            throw new StartupConfigurationException(
+                $"Http:Urls binds a non-loopback address ({exposed}) but Web:AccessKey is not set. The web chat has no sign-in, so anyone who can reach the port would act as its owner. Set Web:AccessKey to a long random secret, or bind to 127.0.0.1.");
+        }
+        if (key.Length < 16)
+        {
+            throw new StartupConfigurationException("Web:AccessKey is shorter than 16 characters; use a long random secret.");
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using System.Net;
+
+namespace Bot.BotHost.Hosting;
+
+/// <summary>Where the host listens (section <c>Http</c>).</summary>
+public sealed class HttpOptions
+{
+    public const string Section = "Http";
+    public const string DefaultUrls = "http://127.0.0.1:5080";
+
+    /// <summary>Semicolon-separated listen URLs.</summary>
+    public string Urls { get; set; } = DefaultUrls;
+
+    public IReadOnlyList<Uri> ParseUrls()
+    {
+        var urls = new List<Uri>();
+        foreach (var part in Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            // Kestrel's wildcards (*, +) are not valid URI hosts; read them as "every address".
+            var normalized = part.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
+            if (!Uri.TryCreate(normalized, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                throw new StartupConfigurationException($"Http:Urls has '{part}', which is not an http:// or https:// URL.");
+            }
+            urls.Add(uri);
+        }
+        if (urls.Count == 0)
+        {
+            throw new StartupConfigurationException("Http:Urls is empty; set it to a listen URL such as " + DefaultUrls + ".");
+        }
+        return urls;
+    }
+
+    /// <summary>True when every URL binds to a loopback address only.</summary>
+    public static bool IsLoopbackOnly(IEnumerable<Uri> urls) => urls.All(IsLoopback);
+
+    public static bool IsLoopback(Uri url) =>
+        string.Equals(url.Host, "localhost", StringComparison.OrdinalIgnoreCase)
+        || (IPAddress.TryParse(url.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
+}

@@ -1,0 +1,332 @@
+using System.Globalization;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using Bot.Agent.Pipeline;
+using Bot.Channels.BotFramework;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Bot.Channels.Web;
+
+/// <summary>
+/// Direct Line 3.0 as Microsoft's Web Chat and <c>botframework-directlinejs</c> speak it: conversations, tokens,
+/// activities with watermarks, and the WebSocket stream. A posted activity is committed (inbox row, thread event,
+/// and its echo) before the client gets its id.
+/// </summary>
+public static class DirectLineEndpoints
+{
+    private const int PageSize = 500;
+    private static readonly TimeSpan StreamPoll = TimeSpan.FromSeconds(10);
+
+    public static IEndpointRouteBuilder MapDirectLine(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/v3/directline").ExcludeFromDescription();
+        group.MapPost("/tokens/generate", GenerateTokenAsync);
+        group.MapPost("/tokens/refresh", RefreshToken);
+        group.MapPost("/conversations", StartConversationAsync);
+        group.MapGet("/conversations/{conversationId}", Reconnect);
+        group.MapGet("/conversations/{conversationId}/activities", GetActivitiesAsync);
+        group.MapPost("/conversations/{conversationId}/activities", PostActivityAsync);
+        group.MapPost("/conversations/{conversationId}/upload", (string conversationId) =>
+            Error(StatusCodes.Status400BadRequest, "BadArgument", "File uploads are not supported by this bot."));
+        group.MapGet("/conversations/{conversationId}/stream", StreamAsync);
+        return endpoints;
+    }
+
+    /// <summary>The conversation a request's token grants, checked against the route's conversation id.</summary>
+    private static string? Authorize(HttpContext context, DirectLineTokens tokens, string? conversationId = null)
+    {
+        var token = OwnerAccess.BearerToken(context.Request) ?? context.Request.Query["t"].ToString();
+        var granted = tokens.Validate(token);
+        return granted is not null && (conversationId is null || string.Equals(granted, conversationId, StringComparison.Ordinal)) ? granted : null;
+    }
+
+    private static async Task<IResult> GenerateTokenAsync(HttpContext context, OwnerAccess owner, DirectLineStore store, DirectLineTokens tokens, CancellationToken cancellationToken)
+    {
+        if (!owner.IsOwner(context))
+        {
+            return Forbidden();
+        }
+        var address = await store.CreateConversationAsync(cancellationToken);
+        return Results.Ok(new { conversationId = address, token = tokens.Issue(address), expires_in = (int)tokens.Lifetime.TotalSeconds });
+    }
+
+    private static IResult RefreshToken(HttpContext context, DirectLineTokens tokens)
+    {
+        var address = Authorize(context, tokens);
+        return address is null
+            ? Forbidden()
+            : Results.Ok(new { conversationId = address, token = tokens.Issue(address), expires_in = (int)tokens.Lifetime.TotalSeconds });
+    }
+
+    private static async Task<IResult> StartConversationAsync(HttpContext context, OwnerAccess owner, DirectLineStore store, DirectLineTokens tokens, CancellationToken cancellationToken)
+    {
+        // With a token from tokens/generate the conversation already exists; otherwise the owner starts a new one.
+        var address = Authorize(context, tokens);
+        var created = false;
+        if (address is null)
+        {
+            if (!owner.IsOwner(context))
+            {
+                return Forbidden();
+            }
+            address = await store.CreateConversationAsync(cancellationToken);
+            created = true;
+        }
+        var body = ConversationBody(context, tokens, address, watermark: null);
+        return created ? Results.Json(body, statusCode: StatusCodes.Status201Created) : Results.Ok(body);
+    }
+
+    private static async Task<IResult> ReconnectAsyncCore(HttpContext context, string conversationId, DirectLineTokens tokens, DirectLineStore store, CancellationToken cancellationToken)
+    {
+        if (Authorize(context, tokens, conversationId) is null)
+        {
+            return Forbidden();
+        }
+        if (!await store.ExistsAsync(conversationId, cancellationToken))
+        {
+            return Error(StatusCodes.Status404NotFound, "BadArgument", "Conversation not found.");
+        }
+        return Results.Ok(ConversationBody(context, tokens, conversationId, context.Request.Query["watermark"].ToString()));
+    }
+
+    private static Task<IResult> Reconnect(HttpContext context, string conversationId, DirectLineTokens tokens, DirectLineStore store, CancellationToken cancellationToken) =>
+        ReconnectAsyncCore(context, conversationId, tokens, store, cancellationToken);
+
+    private static object ConversationBody(HttpContext context, DirectLineTokens tokens, string address, string? watermark)
+    {
+        var token = tokens.Issue(address);
+        var request = context.Request;
+        var scheme = request.IsHttps ? "wss" : "ws";
+        var streamUrl = $"{scheme}://{request.Host}{request.PathBase}/v3/directline/conversations/{address}/stream?t={Uri.EscapeDataString(token)}";
+        if (!string.IsNullOrEmpty(watermark))
+        {
+            streamUrl += "&watermark=" + Uri.EscapeDataString(watermark);
+        }
+        return new { conversationId = address, token, expires_in = (int)tokens.Lifetime.TotalSeconds, streamUrl };
+    }
+
+    private static async Task<IResult> GetActivitiesAsync(HttpContext context, string conversationId, DirectLineTokens tokens, DirectLineStore store, CancellationToken cancellationToken)
+    {
+        if (Authorize(context, tokens, conversationId) is null)
+        {
+            return Forbidden();
+        }
+        if (!TryParseWatermark(context.Request.Query["watermark"], out var watermark))
+        {
+            return Error(StatusCodes.Status400BadRequest, "BadArgument", "The watermark is not one this service issued.");
+        }
+        var page = await store.SinceAsync(conversationId, watermark, PageSize, cancellationToken);
+        return Results.Text(page.ToActivitySetJson(), "application/json", Encoding.UTF8);
+    }
+
+    private static async Task<IResult> PostActivityAsync(
+        HttpContext context,
+        string conversationId,
+        DirectLineTokens tokens,
+        DirectLineStore store,
+        InboxRecorder recorder,
+        IOptions<WebOptions> options,
+        TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        if (Authorize(context, tokens, conversationId) is null)
+        {
+            return Forbidden();
+        }
+        var limits = options.Value;
+        if (context.Request.ContentLength > limits.MaxActivityBytes)
+        {
+            return Error(StatusCodes.Status413PayloadTooLarge, "MessageSizeTooBig", $"The activity is larger than {limits.MaxActivityBytes} bytes.");
+        }
+
+        Activity? activity;
+        try
+        {
+            var body = await ReadLimitedAsync(context.Request.Body, limits.MaxActivityBytes, cancellationToken);
+            if (body is null)
+            {
+                return Error(StatusCodes.Status413PayloadTooLarge, "MessageSizeTooBig", $"The activity is larger than {limits.MaxActivityBytes} bytes.");
+            }
+            activity = JsonSerializer.Deserialize<Activity>(body, ActivityJson.Options);
+        }
+        catch (JsonException exception)
+        {
+            return Error(StatusCodes.Status400BadRequest, "BadArgument", "The activity is not valid JSON: " + exception.Message);
+        }
+        if (activity is null)
+        {
+            return Error(StatusCodes.Status400BadRequest, "BadArgument", "The body must be an activity object.");
+        }
+
+        var type = activity.Type ?? Activity.Types.Message;
+        if (!string.Equals(type, Activity.Types.Message, StringComparison.Ordinal))
+        {
+            // Typing and event activities are accepted and not kept: nothing in a thread depends on them.
+            return Results.Ok(new { id = Guid.CreateVersion7().ToString("N") });
+        }
+        var action = DirectLineMapper.ActionFrom(activity);
+        if (string.IsNullOrWhiteSpace(activity.Text) && action is null)
+        {
+            return Error(StatusCodes.Status400BadRequest, "BadArgument", "A message activity needs text (or a card action value).");
+        }
+        if (activity.Text?.Length > limits.MaxTextLength)
+        {
+            return Error(StatusCodes.Status400BadRequest, "MessageSizeTooBig", $"The message text is longer than {limits.MaxTextLength} characters.");
+        }
+        if (!await store.ExistsAsync(conversationId, cancellationToken))
+        {
+            return Error(StatusCodes.Status404NotFound, "BadArgument", "Conversation not found.");
+        }
+
+        // The client's own id for the activity makes a repeated post (a retry after a lost answer) a duplicate.
+        var clientId = DirectLineMapper.ClientActivityId(activity) ?? activity.Id;
+        var eventId = conversationId + ":" + (clientId ?? Guid.CreateVersion7().ToString("N"));
+        var now = clock.GetUtcNow();
+        var incoming = DirectLineMapper.ToIncoming(activity, conversationId, eventId, now);
+
+        var record = await recorder.RecordAsync(incoming, async (connection, transaction, inbound, ct) =>
+        {
+            var echo = DirectLineMapper.Echo(activity, inbound.InboxId.ToString("N"), conversationId, now);
+            await DirectLineStore.AppendInTransactionAsync(connection, transaction, conversationId, echo.Id!,
+                JsonSerializer.Serialize(echo, ActivityJson.Options), now, ct);
+        }, cancellationToken);
+
+        return Results.Ok(new { id = record.InboxId.ToString("N") });
+    }
+
+    private static async Task StreamAsync(
+        HttpContext context,
+        string conversationId,
+        DirectLineTokens tokens,
+        DirectLineStore store,
+        DirectLineNotifier notifier,
+        IHostApplicationLifetime lifetime)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            await Error(StatusCodes.Status400BadRequest, "BadArgument", "This endpoint takes a WebSocket upgrade.").ExecuteAsync(context);
+            return;
+        }
+        if (Authorize(context, tokens, conversationId) is null)
+        {
+            await Forbidden().ExecuteAsync(context);
+            return;
+        }
+        if (!TryParseWatermark(context.Request.Query["watermark"], out var watermark))
+        {
+            await Error(StatusCodes.Status400BadRequest, "BadArgument", "The watermark is not one this service issued.").ExecuteAsync(context);
+            return;
+        }
+
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.FromSeconds(20) });
+        using var subscription = notifier.Subscribe(conversationId);
+        using var closing = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var receiving = DrainUntilClosedAsync(socket, closing);
+        try
+        {
+            while (!closing.IsCancellationRequested && socket.State == WebSocketState.Open)
+            {
+                // Replays everything after the watermark on connect, then sends each new page as it is committed.
+                var page = await store.SinceAsync(conversationId, watermark, PageSize, closing.Token);
+                if (page.Activities.Count > 0)
+                {
+                    var frame = Encoding.UTF8.GetBytes(page.ToActivitySetJson());
+                    await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, closing.Token);
+                    watermark = long.Parse(page.Watermark!, CultureInfo.InvariantCulture);
+                    if (page.Activities.Count == PageSize)
+                    {
+                        continue;
+                    }
+                }
+                await subscription.Signal.WaitAsync(StreamPoll, closing.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (WebSocketException)
+        {
+            // The client went away.
+        }
+        finally
+        {
+            if (socket.State == WebSocketState.Open)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                try
+                {
+                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "closing", timeout.Token);
+                }
+                catch (Exception exception) when (exception is WebSocketException or OperationCanceledException)
+                {
+                }
+            }
+            await closing.CancelAsync();
+            await receiving;
+        }
+    }
+
+    private static async Task DrainUntilClosedAsync(WebSocket socket, CancellationTokenSource closing)
+    {
+        var buffer = new byte[1024];
+        try
+        {
+            while (socket.State == WebSocketState.Open)
+            {
+                var result = await socket.ReceiveAsync(buffer, closing.Token);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception exception) when (exception is WebSocketException or OperationCanceledException)
+        {
+        }
+        await closing.CancelAsync();
+    }
+
+    private static bool TryParseWatermark(string? text, out long? watermark)
+    {
+        watermark = null;
+        if (string.IsNullOrEmpty(text) || text == "-")
+        {
+            return true;
+        }
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+        {
+            watermark = value;
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>Reads at most <paramref name="limit"/> bytes; null when the body is longer.</summary>
+    private static async Task<byte[]?> ReadLimitedAsync(Stream body, int limit, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                return null;
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    private static IResult Forbidden() =>
+        Error(StatusCodes.Status403Forbidden, "BadArgument", "The token is missing, expired, or not for this conversation.");
+
+    private static IResult Error(int status, string code, string message) =>
+        Results.Json(new { error = new { code, message } }, statusCode: status);
+}

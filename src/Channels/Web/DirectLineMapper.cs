@@ -1,0 +1,86 @@
+using System.Text.Json;
+using Bot.Agent.Model;
+using Bot.Channels.BotFramework;
+
+namespace Bot.Channels.Web;
+
+/// <summary>Pure mapping between Direct Line activities and the neutral model.</summary>
+public static class DirectLineMapper
+{
+    public const string ChannelId = "directline";
+    public const string OwnerId = "owner";
+    public const string BotId = "bot";
+
+    /// <summary>The id Web Chat puts in <c>channelData.clientActivityID</c> to recognise the echo of what it sent.</summary>
+    public static string? ClientActivityId(Activity activity) =>
+        activity.ChannelData is { ValueKind: JsonValueKind.Object } data
+        && data.TryGetProperty("clientActivityID", out var id) && id.ValueKind == JsonValueKind.String
+            ? id.GetString()
+            : null;
+
+    /// <summary>The action a card or suggested-action button sent as the activity's <c>value</c>: <c>{"action": "...", ...}</c>.</summary>
+    public static ActionInvoke? ActionFrom(Activity activity)
+    {
+        if (activity.Value is not { ValueKind: JsonValueKind.Object } value
+            || !value.TryGetProperty("action", out var name) || name.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+        var data = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var property in value.EnumerateObject())
+        {
+            if (property.Name != "action" && property.Value.ValueKind is JsonValueKind.String or JsonValueKind.Number)
+            {
+                data[property.Name] = property.Value.ToString();
+            }
+        }
+        return new ActionInvoke(name.GetString()!, data);
+    }
+
+    public static IncomingMessage ToIncoming(Activity activity, string conversationAddress, string eventId, DateTimeOffset receivedAt) => new()
+    {
+        Address = new ConversationAddress(DirectLineStore.ChannelName, conversationAddress),
+        EventId = eventId,
+        // The web chat has one local owner: whatever id the client claims, the sender is the owner.
+        From = new Sender(OwnerId, activity.From?.Name),
+        Text = activity.Text,
+        Action = ActionFrom(activity),
+        ThreadMode = ThreadMode.ConversationIsThread,
+        IsGroup = false,
+        Timestamp = receivedAt,
+    };
+
+    /// <summary>The echo of the user's own activity, as Web Chat expects to receive it back on the stream.</summary>
+    public static Activity Echo(Activity posted, string activityId, string conversationAddress, DateTimeOffset at) => posted with
+    {
+        Id = activityId,
+        Timestamp = at,
+        ChannelId = ChannelId,
+        ServiceUrl = null,
+        From = new ChannelAccount(posted.From?.Id ?? OwnerId, posted.From?.Name, "user"),
+        Conversation = new ConversationAccount(conversationAddress),
+        Recipient = new ChannelAccount(BotId, null, "bot"),
+    };
+
+    public static Activity ToActivity(OutgoingMessage message, string activityId, string conversationAddress, string botName, DateTimeOffset at) => new()
+    {
+        Type = Activity.Types.Message,
+        Id = activityId,
+        Timestamp = at,
+        ChannelId = ChannelId,
+        From = new ChannelAccount(BotId, botName, "bot"),
+        Conversation = new ConversationAccount(conversationAddress),
+        Recipient = new ChannelAccount(OwnerId, null, "user"),
+        Text = message.Text,
+        TextFormat = "markdown",
+        SuggestedActions = message.Buttons is { Count: > 0 } buttons
+            ? new SuggestedActions(buttons.Select(ToCardAction).ToList())
+            : null,
+    };
+
+    private static CardAction ToCardAction(MessageButton button)
+    {
+        var value = new Dictionary<string, string>(button.Data ?? new Dictionary<string, string>(), StringComparer.Ordinal) { ["action"] = button.Action };
+        return new CardAction("messageBack", button.Label, JsonSerializer.SerializeToElement(value), DisplayText: button.Label);
+    }
+}

@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Text;
+using Bot.Agent.Pipeline;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Bot.Channels.Web;
+
+/// <summary>A page of a Direct Line conversation's activities, as JSON text, and the watermark after it.</summary>
+public sealed record ActivityPage(IReadOnlyList<string> Activities, string? Watermark)
+{
+    /// <summary>The Direct Line <c>ActivitySet</c> JSON: <c>{"activities":[...],"watermark":"N"}</c>.</summary>
+    public string ToActivitySetJson()
+    {
+        var builder = new StringBuilder(64 + Activities.Sum(a => a.Length + 1));
+        builder.Append("{\"activities\":[");
+        builder.AppendJoin(',', Activities);
+        builder.Append(']');
+        if (Watermark is not null)
+        {
+            builder.Append(",\"watermark\":\"").Append(Watermark).Append('"');
+        }
+        builder.Append('}');
+        return builder.ToString();
+    }
+}
+
+/// <summary>The Direct Line activity log in PostgreSQL: the watermark is the row's sequence number.</summary>
+public sealed class DirectLineStore(NpgsqlDataSource dataSource, TimeProvider clock)
+{
+    public const string ChannelName = "web";
+
+    public async Task<string> CreateConversationAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var address = Guid.CreateVersion7(now).ToString("N");
+        await using var command = dataSource.CreateCommand(
+            "INSERT INTO conversations (id, channel, address, reference, is_group, created_at) VALUES ($1, $2, $3, '{}', false, $4)");
+        command.Parameters.Add(new() { Value = Guid.CreateVersion7(now) });
+        command.Parameters.Add(new() { Value = ChannelName });
+        command.Parameters.Add(new() { Value = address });
+        command.Parameters.Add(new() { Value = now });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        return address;
+    }
+
+    public async Task<bool> ExistsAsync(string address, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT 1 FROM conversations WHERE channel = $1 AND address = $2");
+        command.Parameters.Add(new() { Value = ChannelName });
+        command.Parameters.Add(new() { Value = address });
+        return await command.ExecuteScalarAsync(cancellationToken) is not null;
+    }
+
+    /// <summary>Activities after <paramref name="watermark"/> (all when null), oldest first.</summary>
+    public async Task<ActivityPage> SinceAsync(string address, long? watermark, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT seq, activity::text FROM directline_activities WHERE conversation_address = $1 AND seq > $2 ORDER BY seq LIMIT $3");
+        command.Parameters.Add(new() { Value = address });
+        command.Parameters.Add(new() { Value = watermark ?? 0L });
+        command.Parameters.Add(new() { Value = limit });
+        var activities = new List<string>();
+        var last = watermark;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            last = reader.GetInt64(0);
+            activities.Add(reader.GetString(1));
+        }
+        return new ActivityPage(activities, last?.ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Appends the echo of a user's activity inside the inbound transaction.</summary>
+    public static async Task AppendInTransactionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string address, string activityId, string activityJson, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(InsertCommand(address, activityId, null, activityJson, at));
+        batch.BatchCommands.Add(NotifyCommand(address));
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Appends a bot activity for an outbox row once: a retried send finds the first one and returns its id.</summary>
+    public async Task<string> AppendForOutboxAsync(Guid outboxId, string address, string activityId, string activityJson, CancellationToken cancellationToken)
+    {
+        await using var batch = dataSource.CreateBatch();
+        var insert = InsertCommand(address, activityId, outboxId, activityJson, clock.GetUtcNow());
+        insert.CommandText += " ON CONFLICT (outbox_id) DO NOTHING";
+        batch.BatchCommands.Add(insert);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT activity_id FROM directline_activities WHERE outbox_id = $1")
+        {
+            Parameters = { new() { Value = outboxId } },
+        });
+        batch.BatchCommands.Add(NotifyCommand(address));
+        return (string)(await batch.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static NpgsqlBatchCommand InsertCommand(string address, string activityId, Guid? outboxId, string activityJson, DateTimeOffset at) =>
+        new("INSERT INTO directline_activities (conversation_address, activity_id, outbox_id, activity, created_at) VALUES ($1, $2, $3, $4, $5)")
+        {
+            Parameters =
+            {
+                new() { Value = address },
+                new() { Value = activityId },
+                new() { Value = (object?)outboxId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid },
+                new() { Value = activityJson, NpgsqlDbType = NpgsqlDbType.Jsonb },
+                new() { Value = at },
+            },
+        };
+
+    private static NpgsqlBatchCommand NotifyCommand(string address) =>
+        new($"SELECT pg_notify('{DirectLineNotifier.Channel}', $1)") { Parameters = { new() { Value = address } } };
+}

@@ -1,0 +1,41 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace Bot.Channels.Web;
+
+/// <summary>
+/// Who may act as the web chat's owner. Without <see cref="WebOptions.AccessKey"/> that is anyone on this machine
+/// (the host refuses a non-loopback bind in that case); with it, a request must carry the key as a bearer token or
+/// in the <see cref="CookieName"/> cookie that <c>/?key=...</c> sets.
+/// </summary>
+public sealed class OwnerAccess(IOptions<WebOptions> options)
+{
+    public const string CookieName = "bot_access";
+
+    public bool IsOwner(HttpContext context)
+    {
+        var key = options.Value.AccessKey;
+        if (string.IsNullOrEmpty(key))
+        {
+            var remote = context.Connection.RemoteIpAddress;
+            return remote is null || IPAddress.IsLoopback(remote);
+        }
+        return Matches(BearerToken(context.Request), key) || Matches(context.Request.Cookies[CookieName], key);
+    }
+
+    public bool IsAccessKey(string? candidate) =>
+        options.Value.AccessKey is { Length: > 0 } key && Matches(candidate, key);
+
+    internal static string? BearerToken(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
+    }
+
+    private static bool Matches(string? candidate, string key) =>
+        candidate is not null
+        && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(candidate)), SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+}
