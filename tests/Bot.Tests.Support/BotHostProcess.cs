@@ -37,13 +37,43 @@ public sealed class BotHostProcess : IAsyncDisposable
 
     public bool HasExited => process.HasExited;
 
+    /// <summary>Starts the host with settings it should refuse, and returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunExpectingExitAsync(string connectionString, IDictionary<string, string> settings)
+    {
+        var host = new BotHostProcess(Launch(connectionString, settings, Ports.GetFree(), out var port), port);
+        host.Attach();
+        await using (host)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await host.process.WaitForExitAsync(timeout.Token);
+            host.process.WaitForExit(); // drains the redirected output
+            return (host.process.ExitCode, host.Output);
+        }
+    }
+
     public static async Task<BotHostProcess> StartAsync(string connectionString, IDictionary<string, string>? settings = null, int? port = null)
     {
+        var host = new BotHostProcess(Launch(connectionString, settings, port ?? Ports.GetFree(), out var chosenPort), chosenPort);
+        host.Attach();
+        await host.WaitReadyAsync();
+        return host;
+    }
+
+    private void Attach()
+    {
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    private static Process Launch(string connectionString, IDictionary<string, string>? settings, int port, out int chosenPort)
+    {
+        chosenPort = port;
         if (!File.Exists(RepoPaths.HostDll))
         {
             throw new InvalidOperationException($"{RepoPaths.HostDll} is missing: build the solution first (./bot test does).");
         }
-        var chosenPort = port ?? Ports.GetFree();
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = RepoPaths.HostDirectory,
@@ -61,14 +91,7 @@ public sealed class BotHostProcess : IAsyncDisposable
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
-        var host = new BotHostProcess(process, chosenPort);
-        process.OutputDataReceived += (_, e) => host.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => host.Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        await host.WaitReadyAsync();
-        return host;
+        return Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
     }
 
     private void Append(string? line)

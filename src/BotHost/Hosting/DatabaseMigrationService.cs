@@ -4,9 +4,14 @@ using Npgsql;
 namespace Bot.BotHost.Hosting;
 
 /// <summary>Applies the schema migrations before anything else starts; waits a while for the database to come up.</summary>
-public sealed partial class DatabaseMigrationService(DatabaseMigrator migrator, NpgsqlDataSource dataSource, ILogger<DatabaseMigrationService> logger) : IHostedService
+public sealed partial class DatabaseMigrationService(
+    DatabaseMigrator migrator,
+    NpgsqlDataSource dataSource,
+    IConfiguration configuration,
+    ILogger<DatabaseMigrationService> logger) : IHostedService
 {
-    private static readonly TimeSpan GiveUpAfter = TimeSpan.FromSeconds(60);
+    /// <summary>How long to wait for the database at start (<c>Database:StartupWaitSeconds</c>, default 60).</summary>
+    private TimeSpan GiveUpAfter => TimeSpan.FromSeconds(configuration.GetValue("Database:StartupWaitSeconds", 60));
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {

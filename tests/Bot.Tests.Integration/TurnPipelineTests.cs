@@ -1,0 +1,181 @@
+using Bot.Agent;
+using Bot.Agent.Commands;
+using Bot.Agent.Model;
+using Bot.Agent.Pipeline;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Bot.Tests.Integration;
+
+/// <summary>The command agent, except for two words that make a turn hang or throw, to show the pipeline's guards.</summary>
+public sealed class MisbehavingTurnHandler(CommandAgent agent) : ITurnHandler
+{
+    public static TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public async Task HandleAsync(TurnContext turn, CancellationToken cancellationToken)
+    {
+        switch (turn.Message.Text)
+        {
+            case "hang":
+                Started.TrySetResult();
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+                break;
+            case "throw":
+                throw new InvalidOperationException("the model provider exploded");
+            default:
+                await agent.HandleAsync(turn, cancellationToken);
+                break;
+        }
+    }
+}
+
+public class TurnFactory : IngestOnlyFactory
+{
+    protected override void ConfigureTestServices(IServiceCollection services)
+    {
+        services.AddScoped<CommandAgent>();
+        services.AddScoped<ITurnHandler, MisbehavingTurnHandler>();
+    }
+}
+
+/// <summary>The turn processor driven by hand on real PostgreSQL (no background workers run in this host).</summary>
+public class TurnPipelineTests(TurnFactory app) : IClassFixture<TurnFactory>
+{
+    private TurnProcessor Processor => app.Services.GetRequiredService<TurnProcessor>();
+
+    private async Task<InboundRecord> ReceiveAsync(string text, string? conversation = null)
+    {
+        var recorder = app.Services.GetRequiredService<InboxRecorder>();
+        return await recorder.RecordAsync(new IncomingMessage
+        {
+            Address = new ConversationAddress(ScriptedChannelSender.Name, conversation ?? "chat-" + Guid.NewGuid().ToString("N")),
+            EventId = Guid.NewGuid().ToString("N"),
+            From = new Sender("user-1", "Ada"),
+            Text = text,
+            Timestamp = DateTimeOffset.UtcNow,
+        }, null, default);
+    }
+
+    private Task<long> OutboxCountAsync(Guid threadId) => app.Database.CountAsync("SELECT count(*) FROM outbox WHERE thread_id = $1", threadId);
+
+    private async Task<Guid> ClaimAsync(string owner, Guid threadId)
+    {
+        // Other tests' threads may be pending too: claim until we hold the one we want, giving others back.
+        return await Support.Eventually.GetAsync(async () =>
+        {
+            var claimed = await Processor.ClaimThreadAsync(owner, default);
+            if (claimed is { } id && id != threadId)
+            {
+                await app.Database.ScalarAsync<int>("UPDATE threads SET lease_owner = NULL, lease_until = now() + interval '1 hour' WHERE id = $1", id);
+            }
+            return claimed ?? Guid.Empty;
+        }, id => id == threadId, "claiming thread " + threadId);
+    }
+
+    [Fact]
+    public async Task A_worker_that_lost_its_lease_cannot_commit_a_second_reply()
+    {
+        var inbound = await ReceiveAsync("/help");
+        await ClaimAsync("worker-a", inbound.ThreadId);
+        // Worker A stalls past its lease; worker B takes the thread over.
+        await app.Database.ScalarAsync<int>("UPDATE threads SET lease_until = now() - interval '1 second' WHERE id = $1", inbound.ThreadId);
+        await ClaimAsync("worker-b", inbound.ThreadId);
+
+        await Processor.ProcessThreadAsync(inbound.ThreadId, "worker-a", default);
+        Assert.Equal(0, await OutboxCountAsync(inbound.ThreadId));
+        Assert.Equal("Pending", await app.Database.ScalarAsync<string>("SELECT status FROM inbox WHERE id = $1", inbound.InboxId));
+
+        await Processor.ProcessThreadAsync(inbound.ThreadId, "worker-b", default);
+        Assert.Equal(1, await OutboxCountAsync(inbound.ThreadId));
+        Assert.Equal("Done", await app.Database.ScalarAsync<string>("SELECT status FROM inbox WHERE id = $1", inbound.InboxId));
+        Assert.Null(await app.Database.ScalarAsync<string>("SELECT lease_owner FROM threads WHERE id = $1", inbound.ThreadId));
+    }
+
+    [Fact]
+    public async Task Stopping_mid_turn_releases_the_thread_and_keeps_the_message_pending()
+    {
+        var inbound = await ReceiveAsync("hang");
+        await ClaimAsync("worker-a", inbound.ThreadId);
+        using var stopping = new CancellationTokenSource();
+        var processing = Processor.ProcessThreadAsync(inbound.ThreadId, "worker-a", stopping.Token);
+        await MisbehavingTurnHandler.Started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await stopping.CancelAsync();
+        await processing.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Null(await app.Database.ScalarAsync<string>("SELECT lease_owner FROM threads WHERE id = $1", inbound.ThreadId));
+        Assert.Equal("Pending", await app.Database.ScalarAsync<string>("SELECT status FROM inbox WHERE id = $1", inbound.InboxId));
+        Assert.Equal(0, await OutboxCountAsync(inbound.ThreadId));
+    }
+
+    [Fact]
+    public async Task A_failing_turn_tells_the_user_and_keeps_the_thread_usable()
+    {
+        var conversation = "chat-" + Guid.NewGuid().ToString("N");
+        var failing = await ReceiveAsync("throw", conversation);
+        await ClaimAsync("worker-a", failing.ThreadId);
+        await Processor.ProcessThreadAsync(failing.ThreadId, "worker-a", default);
+
+        Assert.Equal("Failed", await app.Database.ScalarAsync<string>("SELECT status FROM inbox WHERE id = $1", failing.InboxId));
+        Assert.Contains("the model provider exploded", await app.Database.ScalarAsync<string>("SELECT last_error FROM inbox WHERE id = $1", failing.InboxId), StringComparison.Ordinal);
+        Assert.Contains("something went wrong", await app.Database.ScalarAsync<string>(
+            "SELECT payload->>'text' FROM outbox WHERE thread_id = $1", failing.ThreadId), StringComparison.Ordinal);
+
+        var next = await ReceiveAsync("/help", conversation);
+        Assert.Equal(failing.ThreadId, next.ThreadId);
+        await ClaimAsync("worker-a", next.ThreadId);
+        await Processor.ProcessThreadAsync(next.ThreadId, "worker-a", default);
+        Assert.Equal(2, await OutboxCountAsync(next.ThreadId));
+    }
+
+    [Fact]
+    public async Task A_message_that_keeps_crashing_its_worker_is_given_up_with_a_word_to_the_user()
+    {
+        var inbound = await ReceiveAsync("/help");
+        // As if three workers had died during this turn, each after counting its attempt.
+        await app.Database.ScalarAsync<int>("UPDATE inbox SET attempts = 3 WHERE id = $1", inbound.InboxId);
+        await ClaimAsync("worker-a", inbound.ThreadId);
+        await Processor.ProcessThreadAsync(inbound.ThreadId, "worker-a", default);
+
+        Assert.Equal("Failed", await app.Database.ScalarAsync<string>("SELECT status FROM inbox WHERE id = $1", inbound.InboxId));
+        Assert.Contains("could not process", await app.Database.ScalarAsync<string>(
+            "SELECT payload->>'text' FROM outbox WHERE thread_id = $1", inbound.ThreadId), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task New_thread_moves_the_conversation_to_a_fresh_thread()
+    {
+        var conversation = "chat-" + Guid.NewGuid().ToString("N");
+        var first = await ReceiveAsync("Budget for December", conversation);
+        await ClaimAsync("w", first.ThreadId);
+        await Processor.ProcessThreadAsync(first.ThreadId, "w", default);
+        var command = await ReceiveAsync("/new", conversation);
+        Assert.Equal(first.ThreadId, command.ThreadId);
+        await ClaimAsync("w", command.ThreadId);
+        await Processor.ProcessThreadAsync(command.ThreadId, "w", default);
+
+        var after = await ReceiveAsync("/threads", conversation);
+        Assert.NotEqual(first.ThreadId, after.ThreadId);
+        Assert.Equal("Budget for December", await app.Database.ScalarAsync<string>("SELECT title FROM threads WHERE id = $1", first.ThreadId));
+        Assert.Equal(after.ThreadId, await app.Database.ScalarAsync<Guid>("SELECT current_thread_id FROM conversations WHERE id = $1", after.ConversationId));
+    }
+
+    [Fact]
+    public async Task Concurrent_first_messages_from_a_new_user_make_one_user_and_one_thread()
+    {
+        var conversation = "chat-" + Guid.NewGuid().ToString("N");
+        var platformUser = "racer-" + Guid.NewGuid().ToString("N");
+        var recorder = app.Services.GetRequiredService<InboxRecorder>();
+        var records = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => recorder.RecordAsync(new IncomingMessage
+        {
+            Address = new ConversationAddress(ScriptedChannelSender.Name, conversation),
+            EventId = $"{conversation}-{i}",
+            From = new Sender(platformUser),
+            Text = "hi " + i,
+            Timestamp = DateTimeOffset.UtcNow,
+        }, null, default)));
+
+        Assert.Single(records.Select(r => r.UserId).Distinct());
+        Assert.Single(records.Select(r => r.ThreadId).Distinct());
+        Assert.Equal(1, await app.Database.CountAsync("SELECT count(*) FROM channel_identities WHERE platform_user_id = $1", platformUser));
+        Assert.Equal(12, await app.Database.CountAsync("SELECT count(*) FROM inbox WHERE thread_id = $1", records[0].ThreadId));
+    }
+}

@@ -1,0 +1,82 @@
+using System.Net;
+using Bot.Channels.Web;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace Bot.Tests.Unit;
+
+public class WebAccessTests
+{
+    private static DirectLineTokens Tokens(IDataProtectionProvider? provider = null, int minutes = 60) =>
+        new(provider ?? new EphemeralDataProtectionProvider(), Options.Create(new WebOptions { TokenMinutes = minutes }));
+
+    [Fact]
+    public void Token_grants_its_conversation()
+    {
+        var tokens = Tokens();
+        Assert.Equal("conv-1", tokens.Validate(tokens.Issue("conv-1")));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("not-a-token")]
+    [InlineData("CfDJ8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
+    public void Forged_or_empty_tokens_grant_nothing(string? token) => Assert.Null(Tokens().Validate(token));
+
+    [Fact]
+    public void Tampered_token_grants_nothing()
+    {
+        var tokens = Tokens();
+        var token = tokens.Issue("conv-1").ToCharArray();
+        token[token.Length / 2] = token[token.Length / 2] == 'A' ? 'B' : 'A';
+        Assert.Null(tokens.Validate(new string(token)));
+    }
+
+    [Fact]
+    public void Token_from_another_key_ring_grants_nothing()
+    {
+        var other = Tokens().Issue("conv-1");
+        Assert.Null(Tokens().Validate(other));
+    }
+
+    [Fact]
+    public void Oversized_token_is_refused_before_decryption() => Assert.Null(Tokens().Validate(new string('a', 10_000)));
+
+    private static HttpContext Request(string? remote, string? bearer = null, string? cookie = null)
+    {
+        var context = new DefaultHttpContext();
+        context.Connection.RemoteIpAddress = remote is null ? null : IPAddress.Parse(remote);
+        if (bearer is not null)
+        {
+            context.Request.Headers.Authorization = "Bearer " + bearer;
+        }
+        if (cookie is not null)
+        {
+            context.Request.Headers.Cookie = $"{OwnerAccess.CookieName}={cookie}";
+        }
+        return context;
+    }
+
+    [Fact]
+    public void Without_a_key_only_this_machine_is_the_owner()
+    {
+        var access = new OwnerAccess(Options.Create(new WebOptions()));
+        Assert.True(access.IsOwner(Request("127.0.0.1")));
+        Assert.True(access.IsOwner(Request("::1")));
+        Assert.False(access.IsOwner(Request("192.0.2.7")));
+    }
+
+    [Fact]
+    public void With_a_key_the_request_must_carry_it()
+    {
+        const string key = "correct-horse-battery-staple";
+        var access = new OwnerAccess(Options.Create(new WebOptions { AccessKey = key }));
+        Assert.False(access.IsOwner(Request("127.0.0.1")));
+        Assert.True(access.IsOwner(Request("192.0.2.7", bearer: key)));
+        Assert.True(access.IsOwner(Request("192.0.2.7", cookie: key)));
+        Assert.False(access.IsOwner(Request("192.0.2.7", bearer: key + "x")));
+        Assert.False(access.IsOwner(Request("192.0.2.7", cookie: "")));
+    }
+}
