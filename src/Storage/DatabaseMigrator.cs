@@ -19,13 +19,7 @@ public sealed partial class DatabaseMigrator(NpgsqlDataSource dataSource, ILogge
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using (var create = new NpgsqlCommand(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
-            connection))
-        {
-            await create.ExecuteNonQueryAsync(cancellationToken);
-        }
-
+        // The lock comes first: even CREATE TABLE IF NOT EXISTS races with itself across connections.
         await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({AdvisoryLockKey})", connection))
         {
             await take.ExecuteNonQueryAsync(cancellationToken);
@@ -33,6 +27,13 @@ public sealed partial class DatabaseMigrator(NpgsqlDataSource dataSource, ILogge
 
         try
         {
+            await using (var create = new NpgsqlCommand(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                connection))
+            {
+                await create.ExecuteNonQueryAsync(cancellationToken);
+            }
+
             var applied = await AppliedVersionsAsync(connection, cancellationToken);
             foreach (var (version, sql) in Scripts)
             {

@@ -29,7 +29,7 @@ public static class DirectLineEndpoints
         group.MapPost("/tokens/generate", GenerateTokenAsync);
         group.MapPost("/tokens/refresh", RefreshToken);
         group.MapPost("/conversations", StartConversationAsync);
-        group.MapGet("/conversations/{conversationId}", Reconnect);
+        group.MapGet("/conversations/{conversationId}", ReconnectAsync);
         group.MapGet("/conversations/{conversationId}/activities", GetActivitiesAsync);
         group.MapPost("/conversations/{conversationId}/activities", PostActivityAsync);
         group.MapPost("/conversations/{conversationId}/upload", (string conversationId) =>
@@ -82,7 +82,7 @@ public static class DirectLineEndpoints
         return created ? Results.Json(body, statusCode: StatusCodes.Status201Created) : Results.Ok(body);
     }
 
-    private static async Task<IResult> ReconnectAsyncCore(HttpContext context, string conversationId, DirectLineTokens tokens, DirectLineStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> ReconnectAsync(HttpContext context, string conversationId, DirectLineTokens tokens, DirectLineStore store, CancellationToken cancellationToken)
     {
         if (Authorize(context, tokens, conversationId) is null)
         {
@@ -94,9 +94,6 @@ public static class DirectLineEndpoints
         }
         return Results.Ok(ConversationBody(context, tokens, conversationId, context.Request.Query["watermark"].ToString()));
     }
-
-    private static Task<IResult> Reconnect(HttpContext context, string conversationId, DirectLineTokens tokens, DirectLineStore store, CancellationToken cancellationToken) =>
-        ReconnectAsyncCore(context, conversationId, tokens, store, cancellationToken);
 
     private static object ConversationBody(HttpContext context, DirectLineTokens tokens, string address, string? watermark)
     {
@@ -179,11 +176,7 @@ public static class DirectLineEndpoints
         {
             return Error(StatusCodes.Status400BadRequest, "MessageSizeTooBig", $"The message text is longer than {limits.MaxTextLength} characters.");
         }
-        if (!await store.ExistsAsync(conversationId, cancellationToken))
-        {
-            return Error(StatusCodes.Status404NotFound, "BadArgument", "Conversation not found.");
-        }
-
+        // A valid token names a conversation this service created; the recorder upserts it, so no lookup is needed here.
         // The client's own id for the activity makes a repeated post (a retry after a lost answer) a duplicate.
         var clientId = DirectLineMapper.ClientActivityId(activity) ?? activity.Id;
         var eventId = conversationId + ":" + (clientId ?? Guid.CreateVersion7().ToString("N"));

@@ -14,6 +14,7 @@ internal sealed class ChannelIdentityEntityTypeConfiguration : IEntityTypeConfig
     public void Configure(EntityTypeBuilder<ChannelIdentity> builder)
     {
         builder.ToTable("channel_identities");
+        builder.HasOne<User>().WithMany().HasForeignKey(e => e.UserId);
         builder.HasIndex(e => new { e.Channel, e.PlatformUserId }).IsUnique();
     }
 }
@@ -33,6 +34,8 @@ internal sealed class ChatThreadEntityTypeConfiguration : IEntityTypeConfigurati
     public void Configure(EntityTypeBuilder<ChatThread> builder)
     {
         builder.ToTable("threads");
+        builder.HasOne<User>().WithMany().HasForeignKey(e => e.UserId);
+        builder.HasOne<Conversation>().WithMany().HasForeignKey(e => e.ConversationId);
         builder.Property(e => e.Status).HasConversion<string>();
     }
 }
@@ -42,6 +45,7 @@ internal sealed class ThreadEventEntityTypeConfiguration : IEntityTypeConfigurat
     public void Configure(EntityTypeBuilder<ThreadEvent> builder)
     {
         builder.ToTable("thread_events");
+        builder.HasOne<ChatThread>().WithMany().HasForeignKey(e => e.ThreadId);
         builder.Property(e => e.Content).HasColumnType("jsonb");
         builder.HasIndex(e => new { e.ThreadId, e.CreatedAt });
     }
@@ -49,7 +53,12 @@ internal sealed class ThreadEventEntityTypeConfiguration : IEntityTypeConfigurat
 
 internal sealed class UserMemoryEntityTypeConfiguration : IEntityTypeConfiguration<UserMemory>
 {
-    public void Configure(EntityTypeBuilder<UserMemory> builder) => builder.ToTable("user_memories");
+    public void Configure(EntityTypeBuilder<UserMemory> builder)
+    {
+        builder.ToTable("user_memories");
+        builder.HasOne<User>().WithMany().HasForeignKey(e => e.UserId);
+        builder.HasOne<ChatThread>().WithMany().HasForeignKey(e => e.SourceThreadId).OnDelete(DeleteBehavior.SetNull);
+    }
 }
 
 internal sealed class InboxItemEntityTypeConfiguration : IEntityTypeConfiguration<InboxItem>
@@ -57,6 +66,9 @@ internal sealed class InboxItemEntityTypeConfiguration : IEntityTypeConfiguratio
     public void Configure(EntityTypeBuilder<InboxItem> builder)
     {
         builder.ToTable("inbox");
+        builder.HasOne<ChatThread>().WithMany().HasForeignKey(e => e.ThreadId);
+        builder.HasOne<Conversation>().WithMany().HasForeignKey(e => e.ConversationId);
+        builder.HasOne<User>().WithMany().HasForeignKey(e => e.UserId);
         builder.Property(e => e.Payload).HasColumnType("jsonb");
         builder.Property(e => e.Status).HasConversion<string>();
         builder.HasIndex(e => new { e.Channel, e.EventId }).IsUnique();
@@ -68,6 +80,8 @@ internal sealed class OutboxItemEntityTypeConfiguration : IEntityTypeConfigurati
     public void Configure(EntityTypeBuilder<OutboxItem> builder)
     {
         builder.ToTable("outbox");
+        builder.HasOne<Conversation>().WithMany().HasForeignKey(e => e.ConversationId);
+        builder.HasOne<ChatThread>().WithMany().HasForeignKey(e => e.ThreadId).OnDelete(DeleteBehavior.SetNull);
         builder.Property(e => e.Seq).UseIdentityAlwaysColumn();
         builder.Property(e => e.Payload).HasColumnType("jsonb");
         builder.Property(e => e.Status).HasConversion<string>();
