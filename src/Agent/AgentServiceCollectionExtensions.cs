@@ -17,7 +17,11 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton<TurnProcessor>();
         services.AddSingleton<OutboxProcessor>();
         services.AddScoped<ThreadQueries>();
-        services.AddScoped<ITurnHandler, CommandAgent>();
+        services.AddScoped<IChatCommand, HelpCommand>();
+        services.AddScoped<IChatCommand, NewThreadCommand>();
+        services.AddScoped<IChatCommand, ThreadsCommand>();
+        services.AddScoped<CommandAgent>();
+        services.AddScoped<ITurnHandler>(sp => sp.GetRequiredService<CommandAgent>());
         services.AddHostedService<PgNotificationListener>();
         services.AddHostedService<TurnWorker>();
         services.AddHostedService<OutboxWorker>();

@@ -32,7 +32,6 @@ public class TurnFactory : IngestOnlyFactory
 {
     protected override void ConfigureTestServices(IServiceCollection services)
     {
-        services.AddScoped<CommandAgent>();
         services.AddScoped<ITurnHandler, MisbehavingTurnHandler>();
     }
 }

@@ -1,0 +1,22 @@
+namespace Bot.Agent.Commands;
+
+/// <summary>
+/// One slash command of the command agent. Features register theirs with DI; <c>/help</c> lists every registered
+/// command, so the help text never promises a command that does not exist.
+/// </summary>
+public interface IChatCommand
+{
+    /// <summary>The command with its slash, lower case: <c>/balances</c>.</summary>
+    string Name { get; }
+
+    /// <summary>How to call it, for /help: <c>/quote SYMBOL</c>.</summary>
+    string Usage { get; }
+
+    /// <summary>One line for /help.</summary>
+    string Summary { get; }
+
+    /// <summary>Order in /help (lower first).</summary>
+    int Order => 100;
+
+    Task RunAsync(TurnContext turn, string argument, CancellationToken cancellationToken);
+}
