@@ -1,6 +1,12 @@
+using Anthropic;
 using Bot.Agent.Commands;
+using Bot.Agent.Llm;
+using Bot.Agent.Memory;
 using Bot.Agent.Pipeline;
 using Bot.Agent.Threads;
+using Bot.Agent.Tools;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -17,14 +23,49 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton<TurnProcessor>();
         services.AddSingleton<OutboxProcessor>();
         services.AddScoped<ThreadQueries>();
+        services.AddSingleton<LiveUpdates>();
+
         services.AddScoped<IChatCommand, HelpCommand>();
         services.AddScoped<IChatCommand, NewThreadCommand>();
         services.AddScoped<IChatCommand, ThreadsCommand>();
+        services.AddScoped<IChatCommand, MemoryCommand>();
         services.AddScoped<CommandAgent>();
-        services.AddScoped<ITurnHandler>(sp => sp.GetRequiredService<CommandAgent>());
+
+        services.AddScoped<MemoryStore>();
+        services.AddScoped<ContextBuilder>();
+        services.AddScoped<IToolProvider, MemoryTools>();
+
+        services.AddOptions<LlmOptions>().BindConfiguration(LlmOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LlmOptions>, LlmOptionsValidator>();
+        services.AddSingleton(CreateChatClient);
+        services.AddScoped<LlmAgent>();
+        services.AddScoped<PostTurnWork>();
+        // With a model configured the LLM agent answers (handing commands to the command agent); otherwise the command agent alone.
+        services.AddScoped<ITurnHandler>(sp => sp.GetRequiredService<IOptions<LlmOptions>>().Value.Enabled
+            ? sp.GetRequiredService<LlmAgent>()
+            : sp.GetRequiredService<CommandAgent>());
         services.AddHostedService<PgNotificationListener>();
         services.AddHostedService<TurnWorker>();
         services.AddHostedService<OutboxWorker>();
         return services;
+    }
+
+    private static IChatClient CreateChatClient(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<LlmOptions>>().Value;
+        switch (options.Provider.ToLowerInvariant())
+        {
+            case LlmOptions.Anthropic:
+                var client = new AnthropicClient { ApiKey = options.ApiKey! };
+                if (!string.IsNullOrEmpty(options.BaseUrl))
+                {
+                    client = new AnthropicClient { ApiKey = options.ApiKey!, BaseUrl = options.BaseUrl };
+                }
+                return client.AsIChatClient(options.Model!, options.MaxOutputTokens);
+            case LlmOptions.OpenAI:
+                return OpenAIChatClient.Create(options.ApiKey!, options.Model!, options.BaseUrl);
+            default:
+                throw new InvalidOperationException("No language model is configured (Llm:Provider is none).");
+        }
     }
 }

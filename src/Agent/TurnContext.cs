@@ -12,6 +12,7 @@ public sealed class TurnContext(IncomingMessage message, ChatThread thread, Conv
 {
     private readonly List<(string Role, EventContent Content)> events = [];
     private readonly List<OutgoingMessage> outgoing = [];
+    private readonly List<Func<CancellationToken, Task>> afterCommit = [];
 
     public IncomingMessage Message { get; } = message;
     public ChatThread Thread { get; } = thread;
@@ -28,13 +29,27 @@ public sealed class TurnContext(IncomingMessage message, ChatThread thread, Conv
     public IReadOnlyList<OutgoingMessage> Outgoing => outgoing;
 
     /// <summary>Answers in the thread: records the assistant event and queues the message for delivery.</summary>
-    public void Reply(string markdown, IReadOnlyList<MessageButton>? buttons = null)
+    public void Reply(string markdown, IReadOnlyList<MessageButton>? buttons = null, string? streamId = null)
     {
         events.Add((EventRoles.Assistant, new EventContent { Text = markdown, Buttons = buttons }));
-        outgoing.Add(new OutgoingMessage { Text = markdown, Buttons = buttons, ThreadKey = Message.Address.ThreadKey });
+        outgoing.Add(new OutgoingMessage { Text = markdown, Buttons = buttons, ThreadKey = Message.Address.ThreadKey, StreamId = streamId });
     }
 
     public void StartNewThread() => NewThreadRequested = true;
+
+    /// <summary>Writes one step (a tool call, a tool result) to the thread now, before the turn ends, so a crash leaves an honest history.</summary>
+    public Task RecordStepAsync(string role, EventContent content, CancellationToken cancellationToken) =>
+        StepWriter is { } writer ? writer(role, content, cancellationToken) : throw new InvalidOperationException("This turn cannot record steps.");
+
+    /// <summary>Work to do once the turn is committed (summaries, memory extraction): best effort, never delays the reply.</summary>
+    public void AfterCommit(Func<CancellationToken, Task> work) => afterCommit.Add(work);
+
+    internal IReadOnlyList<Func<CancellationToken, Task>> AfterCommitWork => afterCommit;
+
+    internal Func<string, EventContent, CancellationToken, Task>? StepWriter { get; set; }
+
+    /// <summary>Steps this turn already wrote before a crash (when the turn is being re-run).</summary>
+    public IReadOnlyList<(string Role, EventContent Content)> ResumedSteps { get; internal set; } = [];
 }
 
 /// <summary>The agent's entry point for one turn (the command agent now; the LLM tool loop later).</summary>

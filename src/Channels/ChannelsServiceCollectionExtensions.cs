@@ -16,6 +16,7 @@ public static class ChannelsServiceCollectionExtensions
         services.AddSingleton<IPgNotificationSubscriber>(sp => sp.GetRequiredService<DirectLineNotifier>());
         services.AddSingleton<OwnerAccess>();
         services.AddSingleton<IChannelSender, WebChannelSender>();
+        services.AddSingleton<ILiveUpdateSender, DirectLineLiveUpdates>();
         return services;
     }
 }

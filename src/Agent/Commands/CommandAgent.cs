@@ -1,3 +1,4 @@
+using Bot.Agent.Model;
 using Bot.Agent.Threads;
 
 namespace Bot.Agent.Commands;
@@ -10,6 +11,17 @@ public sealed class CommandAgent(IEnumerable<IChatCommand> commands) : ITurnHand
 {
     private readonly Dictionary<string, IChatCommand> byName = commands.ToDictionary(c => c.Name, StringComparer.Ordinal);
 
+    /// <summary>True when this agent has a command for the message (the LLM agent hands those over).</summary>
+    public bool Handles(IncomingMessage message)
+    {
+        if (message.Action is { } action)
+        {
+            return byName.ContainsKey(action.Name);
+        }
+        var (command, _) = Split(message.Text?.Trim() ?? string.Empty);
+        return command.StartsWith('/');
+    }
+
     public async Task HandleAsync(TurnContext turn, CancellationToken cancellationToken)
     {
         if (turn.Thread.Title is null && turn.Message.Text is { } first && !first.TrimStart().StartsWith('/'))
@@ -17,12 +29,19 @@ public sealed class CommandAgent(IEnumerable<IChatCommand> commands) : ITurnHand
             turn.ProposedTitle = ThreadTitles.FromFirstMessage(first);
         }
 
-        var (command, argument) = Split(turn.Message.Text?.Trim() ?? string.Empty);
+        // A button press names its command and carries the command's argument.
+        var (command, argument) = turn.Message.Action is { } action
+            ? (action.Name, action.Data.TryGetValue("args", out var args) ? args : string.Empty)
+            : Split(turn.Message.Text?.Trim() ?? string.Empty);
         if (command == "/start" || command == "help")
         {
             command = "/help";
         }
-        if (byName.TryGetValue(command, out var handler))
+        if (turn.Message.Action is not null && !byName.ContainsKey(command))
+        {
+            turn.Reply("That button is not one I know any more, so nothing was done. Type `/help` to see what I can do.");
+        }
+        else if (byName.TryGetValue(command, out var handler))
         {
             await handler.RunAsync(turn, argument, cancellationToken);
         }

@@ -26,4 +26,16 @@ public sealed record EventContent
     public IReadOnlyList<MessageButton>? Buttons { get; init; }
     /// <summary>The platform's id of the message this event came from or went out as (when known).</summary>
     public string? PlatformMessageId { get; init; }
+    /// <summary>Tool calls the assistant made in this step.</summary>
+    public IReadOnlyList<ToolCallRecord>? ToolCalls { get; init; }
+    /// <summary>The result of one tool call (role <c>tool</c>).</summary>
+    public ToolResultRecord? ToolResult { get; init; }
+    /// <summary>Set on the steps of a delegated sub-agent: the task it was given. They stay out of the main prompt.</summary>
+    public string? Subagent { get; init; }
 }
+
+/// <summary>A tool call as the model made it; <see cref="Arguments"/> is JSON.</summary>
+public sealed record ToolCallRecord(string Id, string Name, string Arguments);
+
+/// <summary>A tool's answer to one call; <see cref="Content"/> is JSON (or an error text when <see cref="IsError"/>).</summary>
+public sealed record ToolResultRecord(string CallId, string Name, string Content, bool IsError);

@@ -57,4 +57,7 @@ public sealed record OutgoingMessage
     /// <summary>The platform thread to answer in (Slack thread_ts, Telegram topic), when the conversation has several.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? ThreadKey { get; init; }
+    /// <summary>When the reply was streamed live first: the stream it completes (channels replace the live text with it).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? StreamId { get; init; }
 }

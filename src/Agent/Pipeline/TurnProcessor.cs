@@ -94,7 +94,12 @@ public sealed partial class TurnProcessor(
         var thread = await db.Threads.AsNoTracking().SingleAsync(t => t.Id == item.ThreadId, cancellationToken);
         var conversation = await db.Conversations.AsNoTracking().SingleAsync(c => c.Id == item.ConversationId, cancellationToken);
         var message = BotJson.Deserialize<IncomingMessage>(item.Payload);
-        var turn = new TurnContext(message, thread, conversation, item.UserId);
+        var resumed = await db.ThreadEvents.AsNoTracking()
+            .Where(e => e.TurnId == item.Id)
+            .OrderBy(e => e.CreatedAt)
+            .Select(e => new { e.Role, e.Content })
+            .ToListAsync(cancellationToken);
+        var turn = NewTurn(message, thread, conversation, item, owner, resumed.Select(e => (e.Role, BotJson.Deserialize<EventContent>(e.Content))).ToList());
 
         using var logScope = logger.BeginScope(new Dictionary<string, object>
         {
@@ -123,7 +128,7 @@ public sealed partial class TurnProcessor(
                 // One error boundary per turn: the user hears about it in plain words, the thread stays usable.
                 error = exception.GetType().Name + ": " + exception.Message;
                 LogTurnFailed(logger, exception, item.Id);
-                turn = new TurnContext(message, thread, conversation, item.UserId);
+                turn = NewTurn(message, thread, conversation, item, owner, []);
                 turn.Reply("Sorry, something went wrong on my side while handling that message. Your thread is intact; please try again.");
             }
         }
@@ -132,8 +137,57 @@ public sealed partial class TurnProcessor(
         if (committed)
         {
             LogTurnDone(logger, item.Id, turn.Outgoing.Count);
+            await RunAfterCommitAsync(turn, cancellationToken);
         }
         return committed;
+    }
+
+    private TurnContext NewTurn(IncomingMessage message, ChatThread thread, Conversation conversation, InboxItem item, string owner, IReadOnlyList<(string, EventContent)> resumed) =>
+        new(message, thread, conversation, item.UserId)
+        {
+            StepWriter = (role, content, ct) => WriteStepAsync(item, owner, role, content, ct),
+            ResumedSteps = resumed,
+        };
+
+    /// <summary>Writes one step of a running turn at once, if this worker still holds the thread.</summary>
+    private async Task WriteStepAsync(InboxItem item, string owner, string role, EventContent content, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        await using var command = dataSource.CreateCommand(
+            """
+            INSERT INTO thread_events (id, thread_id, role, content, created_at, turn_id)
+            SELECT $1, $2, $3, $4, $5, $6
+            WHERE EXISTS (SELECT 1 FROM threads WHERE id = $2 AND lease_owner = $7)
+            """);
+        command.Parameters.Add(new() { Value = Guid.CreateVersion7(now) });
+        command.Parameters.Add(new() { Value = item.ThreadId });
+        command.Parameters.Add(new() { Value = role });
+        command.Parameters.Add(Jsonb(BotJson.Serialize(content)));
+        command.Parameters.Add(new() { Value = now });
+        command.Parameters.Add(new() { Value = item.Id });
+        command.Parameters.Add(new() { Value = owner });
+        if (await command.ExecuteNonQueryAsync(cancellationToken) != 1)
+        {
+            LogLeaseLost(logger, item.ThreadId);
+            throw new OperationCanceledException("Lost the lease on the thread; another worker continues this turn.");
+        }
+    }
+
+    private async Task RunAfterCommitAsync(TurnContext turn, CancellationToken cancellationToken)
+    {
+        foreach (var work in turn.AfterCommitWork)
+        {
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(TimeSpan.FromMinutes(2));
+                await work(timeout.Token);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                LogAfterCommitFailed(logger, exception, turn.Thread.Id);
+            }
+        }
     }
 
     private async Task<int> CountAttemptAsync(Guid inboxId, CancellationToken cancellationToken)
@@ -177,8 +231,8 @@ public sealed partial class TurnProcessor(
             // Strictly increasing timestamps keep a turn's events in order within the thread.
             at = at.AddTicks(10);
             batch.BatchCommands.Add(Command(
-                "INSERT INTO thread_events (id, thread_id, role, content, created_at) VALUES ($1, $2, $3, $4, $5)",
-                Guid.CreateVersion7(at), item.ThreadId, role, Jsonb(BotJson.Serialize(content)), at));
+                "INSERT INTO thread_events (id, thread_id, role, content, created_at, turn_id) VALUES ($1, $2, $3, $4, $5, $6)",
+                Guid.CreateVersion7(at), item.ThreadId, role, Jsonb(BotJson.Serialize(content)), at, item.Id));
         }
         var expires = now.AddMinutes(settings.OutboxExpiryMinutes);
         foreach (var outgoing in turn.Outgoing)
@@ -306,6 +360,9 @@ public sealed partial class TurnProcessor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the lease on thread {ThreadId}; another worker continues it")]
     private static partial void LogLeaseLost(ILogger logger, Guid threadId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Post-turn work on thread {ThreadId} failed; the reply was already committed")]
+    private static partial void LogAfterCommitFailed(ILogger logger, Exception exception, Guid threadId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew or release the lease on thread {ThreadId}")]
     private static partial void LogReleaseFailed(ILogger logger, Exception exception, Guid threadId);

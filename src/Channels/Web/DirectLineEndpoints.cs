@@ -225,6 +225,11 @@ public static class DirectLineEndpoints
         {
             while (!closing.IsCancellationRequested && socket.State == WebSocketState.Open)
             {
+                // Live activities first (they precede the stored reply that completes them), without a watermark.
+                while (subscription.Live.TryDequeue(out var live))
+                {
+                    await socket.SendAsync(Encoding.UTF8.GetBytes("{\"activities\":[" + live + "]}"), WebSocketMessageType.Text, endOfMessage: true, closing.Token);
+                }
                 // Replays everything after the watermark on connect, then sends each new page as it is committed.
                 var page = await store.SinceAsync(conversationId, watermark, PageSize, closing.Token);
                 if (page.Activities.Count > 0)

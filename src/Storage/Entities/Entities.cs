@@ -51,6 +51,9 @@ public sealed class ChatThread
     public DateTimeOffset UpdatedAt { get; set; }
     public string? LeaseOwner { get; set; }
     public DateTimeOffset? LeaseUntil { get; set; }
+    /// <summary>A rolling summary of the events up to <see cref="SummaryThrough"/>, which the prompt then leaves out.</summary>
+    public string? Summary { get; set; }
+    public DateTimeOffset? SummaryThrough { get; set; }
 }
 
 public static class EventRoles
@@ -70,6 +73,8 @@ public sealed class ThreadEvent
     /// <summary>The event body as JSON (text, card, tool call ...).</summary>
     public required string Content { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>The inbox row whose turn wrote this event (null for user messages and older rows).</summary>
+    public Guid? TurnId { get; set; }
 }
 
 /// <summary>A durable fact or preference the assistant keeps about a user.</summary>

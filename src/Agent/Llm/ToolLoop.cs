@@ -1,0 +1,132 @@
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+
+namespace Bot.Agent.Llm;
+
+/// <summary>What happens in a tool loop, as it happens: the agent persists each step and streams text.</summary>
+public interface IToolLoopObserver
+{
+    /// <summary>Text as it streams in (already free of thinking blocks only once complete; callers strip before showing).</summary>
+    Task OnTextAsync(string textSoFar, CancellationToken cancellationToken);
+
+    /// <summary>The model asked for tools (with any text it wrote alongside).</summary>
+    Task OnToolCallsAsync(string? text, IReadOnlyList<FunctionCallContent> calls, CancellationToken cancellationToken);
+
+    /// <summary>One tool answered (or failed, <paramref name="isError"/>).</summary>
+    Task OnToolResultAsync(FunctionCallContent call, string result, bool isError, CancellationToken cancellationToken);
+}
+
+public sealed record ToolLoopResult(string Text, int Iterations, bool HitIterationCap);
+
+/// <summary>
+/// The agent's tool-calling loop, written here (Microsoft's function-invoking client is not in this registry):
+/// ask the model; run every tool it calls, in parallel; feed the results back; repeat until it answers in text or
+/// the iteration cap is reached, then ask once more without tools. A tool failure becomes a result the model can
+/// read. Cancellation stops it between and during steps.
+/// </summary>
+public sealed class ToolLoop(IChatClient chat)
+{
+    private static readonly TimeSpan ToolTimeout = TimeSpan.FromSeconds(60);
+
+    public async Task<ToolLoopResult> RunAsync(
+        List<ChatMessage> messages,
+        IReadOnlyList<AIFunction> tools,
+        ChatOptions options,
+        int maxIterations,
+        IToolLoopObserver observer,
+        CancellationToken cancellationToken)
+    {
+        var byName = tools.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        var withTools = options.Clone();
+        withTools.Tools = tools.Count > 0 ? [.. tools] : null;
+        withTools.ToolMode = tools.Count > 0 ? ChatToolMode.Auto : null;
+
+        for (var iteration = 1; iteration <= maxIterations; iteration++)
+        {
+            var response = await AskAsync(messages, withTools, observer, cancellationToken);
+            var calls = response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().ToList();
+            var text = ThinkingFilter.Strip(response.Text);
+            messages.AddRange(response.Messages);
+            if (calls.Count == 0)
+            {
+                return new ToolLoopResult(text, iteration, HitIterationCap: false);
+            }
+
+            await observer.OnToolCallsAsync(text.Length > 0 ? text : null, calls, cancellationToken);
+            var results = await Task.WhenAll(calls.Select(call => InvokeAsync(call, byName, cancellationToken)));
+            for (var i = 0; i < calls.Count; i++)
+            {
+                await observer.OnToolResultAsync(calls[i], results[i].Content, results[i].IsError, cancellationToken);
+            }
+            messages.Add(new ChatMessage(ChatRole.Tool, calls.Select((call, i) => (AIContent)new FunctionResultContent(call.CallId, results[i].Content)).ToList()));
+        }
+
+        // Out of tool steps: one last call without tools, so the user gets an answer from what was gathered.
+        messages.Add(new ChatMessage(ChatRole.User,
+            $"(System note: the limit of {maxIterations} tool steps for this message is reached. Answer now with what you have, and say what you could not finish.)"));
+        var final = options.Clone();
+        final.Tools = null;
+        final.ToolMode = ChatToolMode.None;
+        var last = await AskAsync(messages, final, observer, cancellationToken);
+        messages.AddRange(last.Messages);
+        return new ToolLoopResult(ThinkingFilter.Strip(last.Text), maxIterations, HitIterationCap: true);
+    }
+
+    private async Task<ChatResponse> AskAsync(List<ChatMessage> messages, ChatOptions options, IToolLoopObserver observer, CancellationToken cancellationToken)
+    {
+        var updates = new List<ChatResponseUpdate>();
+        var text = new System.Text.StringBuilder();
+        await foreach (var update in chat.GetStreamingResponseAsync(messages, options, cancellationToken))
+        {
+            updates.Add(update);
+            if (!string.IsNullOrEmpty(update.Text))
+            {
+                text.Append(update.Text);
+                await observer.OnTextAsync(text.ToString(), cancellationToken);
+            }
+        }
+        return updates.ToChatResponse();
+    }
+
+    private static async Task<(string Content, bool IsError)> InvokeAsync(FunctionCallContent call, Dictionary<string, AIFunction> tools, CancellationToken cancellationToken)
+    {
+        if (!tools.TryGetValue(call.Name, out var tool))
+        {
+            return (Error($"There is no tool named '{call.Name}'. Available: {string.Join(", ", tools.Keys)}."), true);
+        }
+        if (call.Exception is { } parseError)
+        {
+            return (Error($"The arguments for {call.Name} could not be read: {parseError.Message}"), true);
+        }
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(ToolTimeout);
+            var result = await tool.InvokeAsync(new AIFunctionArguments(call.Arguments), timeout.Token);
+            var json = result switch
+            {
+                null => "null",
+                JsonElement element => element.GetRawText(),
+                string s => JsonSerializer.Serialize(s, AIJsonUtilities.DefaultOptions),
+                _ => JsonSerializer.Serialize(result, AIJsonUtilities.DefaultOptions),
+            };
+            var isError = json.StartsWith("{\"error\":", StringComparison.Ordinal);
+            return (json, isError);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            return (Error($"{call.Name} did not answer within {ToolTimeout.TotalSeconds:0} seconds."), true);
+        }
+        catch (Exception exception)
+        {
+            // Never into the loop: the model reads the failure and can tell the user or try another way.
+            return (Error($"{call.Name} failed: {exception.Message}"), true);
+        }
+    }
+
+    private static string Error(string message) => JsonSerializer.Serialize(new { error = message });
+}
