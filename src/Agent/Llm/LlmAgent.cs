@@ -124,7 +124,7 @@ public sealed class LlmAgent(
             turn.RecordStepAsync(EventRoles.Assistant, new EventContent
             {
                 Text = text,
-                ToolCalls = calls.Select(c => new ToolCallRecord(c.CallId, c.Name, JsonSerializer.Serialize(c.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions))).ToList(),
+                ToolCalls = calls.Select(c => new ToolCallRecord(c.CallId, c.Name, JsonSerializer.Serialize(c.Arguments ?? new Dictionary<string, object?>(), ToolLoop.Compact))).ToList(),
                 Subagent = subagentTask,
             }, cancellationToken);
 

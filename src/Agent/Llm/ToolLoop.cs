@@ -103,15 +103,10 @@ public sealed class ToolLoop(IChatClient chat)
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(ToolTimeout);
             var result = await tool.InvokeAsync(new AIFunctionArguments(call.Arguments), timeout.Token);
-            var json = result switch
-            {
-                null => "null",
-                JsonElement element => element.GetRawText(),
-                string s => JsonSerializer.Serialize(s, AIJsonUtilities.DefaultOptions),
-                _ => JsonSerializer.Serialize(result, AIJsonUtilities.DefaultOptions),
-            };
-            var isError = json.StartsWith("{\"error\":", StringComparison.Ordinal);
-            return (json, isError);
+            var element = result is JsonElement e ? e : JsonSerializer.SerializeToElement(result, Compact);
+            // A ToolError ({"error": "..."}) is a failure the tool reported in words.
+            var isError = element.ValueKind == JsonValueKind.Object && element.TryGetProperty("error", out _) && element.EnumerateObject().Count() == 1;
+            return (JsonSerializer.Serialize(element, Compact), isError);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -128,5 +123,8 @@ public sealed class ToolLoop(IChatClient chat)
         }
     }
 
-    private static string Error(string message) => JsonSerializer.Serialize(new { error = message });
+    private static string Error(string message) => JsonSerializer.Serialize(new { error = message }, Compact);
+
+    /// <summary>Tool results are stored and sent compact: indentation costs tokens.</summary>
+    public static readonly JsonSerializerOptions Compact = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
 }
