@@ -39,36 +39,15 @@ public class TurnFactory : IngestOnlyFactory
 /// <summary>The turn processor driven by hand on real PostgreSQL (no background workers run in this host).</summary>
 public class TurnPipelineTests(TurnFactory app) : IClassFixture<TurnFactory>
 {
-    private TurnProcessor Processor => app.Services.GetRequiredService<TurnProcessor>();
+    private readonly PipelineDriver driver = new(app);
 
-    private async Task<InboundRecord> ReceiveAsync(string text, string? conversation = null)
-    {
-        var recorder = app.Services.GetRequiredService<InboxRecorder>();
-        return await recorder.RecordAsync(new IncomingMessage
-        {
-            Address = new ConversationAddress(ScriptedChannelSender.Name, conversation ?? "chat-" + Guid.NewGuid().ToString("N")),
-            EventId = Guid.NewGuid().ToString("N"),
-            From = new Sender("user-1", "Ada"),
-            Text = text,
-            Timestamp = DateTimeOffset.UtcNow,
-        }, null, default);
-    }
+    private TurnProcessor Processor => driver.Processor;
+
+    private Task<InboundRecord> ReceiveAsync(string text, string? conversation = null) => driver.ReceiveAsync(text, conversation);
+
+    private Task ClaimAsync(string owner, Guid threadId) => driver.ClaimAsync(owner, threadId);
 
     private Task<long> OutboxCountAsync(Guid threadId) => app.Database.CountAsync("SELECT count(*) FROM outbox WHERE thread_id = $1", threadId);
-
-    private async Task<Guid> ClaimAsync(string owner, Guid threadId)
-    {
-        // Other tests' threads may be pending too: claim until we hold the one we want, giving others back.
-        return await Support.Eventually.GetAsync(async () =>
-        {
-            var claimed = await Processor.ClaimThreadAsync(owner, default);
-            if (claimed is { } id && id != threadId)
-            {
-                await app.Database.ScalarAsync<int>("UPDATE threads SET lease_owner = NULL, lease_until = now() + interval '1 hour' WHERE id = $1", id);
-            }
-            return claimed ?? Guid.Empty;
-        }, id => id == threadId, "claiming thread " + threadId);
-    }
 
     [Fact]
     public async Task A_worker_that_lost_its_lease_cannot_commit_a_second_reply()

@@ -2,6 +2,8 @@ using System.Text.Json;
 using Bot.Agent.Llm;
 using Microsoft.Extensions.AI;
 
+using Bot.Tests.Support;
+
 namespace Bot.Tests.Unit.Agent;
 
 public class ToolLoopTests

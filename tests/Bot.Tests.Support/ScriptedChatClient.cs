@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 
-namespace Bot.Tests.Unit.Agent;
+namespace Bot.Tests.Support;
 
 /// <summary>An <see cref="IChatClient"/> that answers from a script and records what it was asked.</summary>
 public sealed class ScriptedChatClient : IChatClient

@@ -1,0 +1,206 @@
+using System.Text.Json;
+using Bot.Agent.Memory;
+using Bot.Agent.Model;
+using Bot.Tests.Support;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Bot.Tests.Integration;
+
+/// <summary>A host in LLM mode whose model is scripted; workers off, so each test runs its turns by hand.</summary>
+public class LlmFactory : IngestOnlyFactory
+{
+    public ScriptedChatClient Chat { get; private set; } = new();
+
+    /// <summary>A fresh script for the next test (tests in a class run one at a time).</summary>
+    public ScriptedChatClient NewScript() => Chat = new ScriptedChatClient();
+
+    protected override IDictionary<string, string> Settings => new Dictionary<string, string>(base.Settings)
+    {
+        ["Llm:Provider"] = "anthropic",
+        ["Llm:ApiKey"] = "test-key-not-real",
+        ["Llm:Model"] = "scripted",
+        ["Llm:ContextTokens"] = "2000",
+    };
+
+    protected override void ConfigureTestServices(IServiceCollection services) =>
+        services.AddSingleton<IChatClient>(_ => new Forwarder(this));
+
+    /// <summary>Resolves the current script at call time, so each test can start a new one.</summary>
+    private sealed class Forwarder(LlmFactory owner) : DelegatingChatClient(new ScriptedChatClient())
+    {
+        public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            owner.Chat.GetResponseAsync(messages, options, cancellationToken);
+
+        public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            owner.Chat.GetStreamingResponseAsync(messages, options, cancellationToken);
+    }
+}
+
+public class LlmAgentTests(LlmFactory app) : IClassFixture<LlmFactory>
+{
+    private readonly PipelineDriver driver = new(app);
+
+    private async Task RememberAsync(Guid userId, string content)
+    {
+        using var scope = app.Services.CreateScope();
+        await scope.ServiceProvider.GetRequiredService<MemoryStore>().AddAsync(userId, "fact", content, null, default);
+    }
+
+    /// <summary>The post-turn calls (title, facts) answered with nothing to keep.</summary>
+    private static ScriptedChatClient PostTurn(ScriptedChatClient chat, string title = "A title") =>
+        chat.Then(ScriptedChatClient.Text(title)).Then(ScriptedChatClient.Text("[]"));
+
+    [Fact]
+    public async Task One_users_memory_never_reaches_another_users_prompt_nor_a_group()
+    {
+        var alice = await driver.ReceiveAsync("hello", user: "alice-" + Guid.NewGuid().ToString("N"));
+        var bob = await driver.ReceiveAsync("hello", user: "bob-" + Guid.NewGuid().ToString("N"));
+        await RememberAsync(alice.UserId, "Alice banks with Northwind");
+        await RememberAsync(bob.UserId, "Bob saves for a boat");
+
+        // Each turn: the answer, then the post-turn title and fact calls.
+        var chat = PostTurn(app.NewScript().Then(ScriptedChatClient.Text("Hi Alice")), "Alice's thread");
+        await driver.RunAsync(alice.ThreadId);
+        PostTurn(chat.Then(ScriptedChatClient.Text("Hi Bob")), "Bob's thread");
+        await driver.RunAsync(bob.ThreadId);
+        Assert.Equal("Hi Bob", await driver.LastReplyAsync(bob.ThreadId));
+
+        var alicePrompt = chat.Calls[0].Messages[0].Text;
+        var bobPrompt = chat.Calls[3].Messages[0].Text;
+        Assert.Contains("Alice banks with Northwind", alicePrompt, StringComparison.Ordinal);
+        Assert.DoesNotContain("Bob saves", alicePrompt, StringComparison.Ordinal);
+        Assert.Contains("Bob saves for a boat", bobPrompt, StringComparison.Ordinal);
+        Assert.DoesNotContain("Northwind", bobPrompt, StringComparison.Ordinal);
+        // And no call at all carried the other user's memory (title and fact prompts included).
+        Assert.DoesNotContain(chat.Calls.Skip(3), c => c.Messages.Any(m => m.Text.Contains("Northwind", StringComparison.Ordinal)));
+
+        var inGroup = await driver.ReceiveAsync("hello all", user: "alice-group", isGroup: true);
+        await RememberAsync(inGroup.UserId, "Alice-in-group has debts");
+        app.NewScript().Then(ScriptedChatClient.Text("Hello everyone")).Then(ScriptedChatClient.Text("Group hello"));
+        await driver.RunAsync(inGroup.ThreadId);
+        var groupPrompt = app.Chat.Calls[0].Messages[0].Text;
+        Assert.DoesNotContain("debts", groupPrompt, StringComparison.Ordinal);
+        Assert.Contains("group conversation", groupPrompt, StringComparison.Ordinal);
+        Assert.Equal(2, app.Chat.Calls.Count); // answer and title: no fact extraction from a group
+    }
+
+    [Fact]
+    public async Task Every_step_is_persisted_in_order_and_the_tool_acts_for_the_turns_user()
+    {
+        var inbound = await driver.ReceiveAsync("I prefer low-risk index funds. Remember that.");
+        PostTurn(app.NewScript()
+            .Then(ScriptedChatClient.ToolCalls(("call-1", "remember", new Dictionary<string, object?> { ["content"] = "Prefers low-risk index funds", ["kind"] = "preference" })))
+            .Then(ScriptedChatClient.Text("<thinking>store it</thinking>Noted: low-risk index funds.")), "Risk preferences");
+
+        await driver.RunAsync(inbound.ThreadId);
+
+        var events = await EventsAsync(inbound.ThreadId);
+        Assert.Equal(["user", "assistant", "tool", "assistant"], events.Select(e => e.Role));
+        Assert.Equal("remember", events[1].Content.GetProperty("toolCalls")[0].GetProperty("name").GetString());
+        Assert.Equal("call-1", events[2].Content.GetProperty("toolResult").GetProperty("callId").GetString());
+        Assert.False(events[2].Content.GetProperty("toolResult").GetProperty("isError").GetBoolean());
+        Assert.Equal("Noted: low-risk index funds.", events[3].Content.GetProperty("text").GetString());
+        Assert.Equal("Noted: low-risk index funds.", await driver.LastReplyAsync(inbound.ThreadId));
+        Assert.Equal("Prefers low-risk index funds", await app.Database.ScalarAsync<string>(
+            "SELECT content FROM user_memories WHERE user_id = $1 AND source_thread_id = $2", inbound.UserId, inbound.ThreadId));
+        Assert.Equal("Risk preferences", await app.Database.ScalarAsync<string>("SELECT title FROM threads WHERE id = $1", inbound.ThreadId));
+        // The model saw the tool's result before answering.
+        Assert.Contains(app.Chat.Calls[1].Messages, m => m.Role == ChatRole.Tool);
+    }
+
+    [Fact]
+    public async Task Facts_the_user_states_are_kept_after_the_reply()
+    {
+        var inbound = await driver.ReceiveAsync("My base currency is EUR.");
+        app.NewScript()
+            .Then(ScriptedChatClient.Text("Got it."))
+            .Then(ScriptedChatClient.Text("Base currency"))
+            .Then(ScriptedChatClient.Text("""[{"kind":"preference","content":"Base currency is EUR"}]"""));
+        await driver.RunAsync(inbound.ThreadId);
+        Assert.Equal("Base currency is EUR", await app.Database.ScalarAsync<string>("SELECT content FROM user_memories WHERE user_id = $1", inbound.UserId));
+    }
+
+    [Fact]
+    public async Task A_turn_resumed_after_a_crash_sees_its_earlier_steps_and_an_honest_result_for_the_lost_call()
+    {
+        var inbound = await driver.ReceiveAsync("What do I have?");
+        // What a worker that died mid-turn left: its tool call step, no result.
+        await app.Database.ScalarAsync<int>(
+            """
+            INSERT INTO thread_events (id, thread_id, role, content, created_at, turn_id)
+            VALUES (gen_random_uuid(), $1, 'assistant', '{"toolCalls":[{"id":"lost-1","name":"list_memory","arguments":"{}"}]}', now(), $2)
+            """, inbound.ThreadId, inbound.InboxId);
+        PostTurn(app.NewScript().Then(ScriptedChatClient.Text("Let me try again: nothing is remembered yet.")));
+
+        await driver.RunAsync(inbound.ThreadId);
+
+        var prompt = app.Chat.Calls[0].Messages;
+        var lost = prompt.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Single(r => r.CallId == "lost-1");
+        Assert.Contains("interrupted by a restart", lost.Result!.ToString(), StringComparison.Ordinal);
+        Assert.Equal("Let me try again: nothing is remembered yet.", await driver.LastReplyAsync(inbound.ThreadId));
+    }
+
+    [Fact]
+    public async Task Commands_and_buttons_are_answered_without_the_model()
+    {
+        var inbound = await driver.ReceiveAsync("/help");
+        app.NewScript();
+        await driver.RunAsync(inbound.ThreadId);
+        Assert.Contains("/memory", await driver.LastReplyAsync(inbound.ThreadId), StringComparison.Ordinal);
+        Assert.Empty(app.Chat.Calls);
+    }
+
+    [Fact]
+    public async Task A_long_thread_builds_a_bounded_prompt_and_folds_the_rest_into_its_summary()
+    {
+        var first = await driver.ReceiveAsync("start");
+        // 5,000 events of history before the new message.
+        await app.Database.ScalarAsync<int>(
+            """
+            INSERT INTO thread_events (id, thread_id, role, content, created_at)
+            SELECT gen_random_uuid(), $1, CASE WHEN n % 2 = 0 THEN 'user' ELSE 'assistant' END,
+                   jsonb_build_object('text', 'message number ' || n || ' about budgets and savings plans'),
+                   now() - interval '10 days' + n * interval '1 second'
+            FROM generate_series(1, 5000) AS n
+            """, first.ThreadId);
+        await app.Database.ScalarAsync<int>("UPDATE inbox SET status = 'Done' WHERE id = $1", first.InboxId);
+        var next = await driver.ReceiveAsync("and now?", conversation: await app.Database.ScalarAsync<string>(
+            "SELECT c.address FROM conversations c JOIN threads t ON t.conversation_id = c.id WHERE t.id = $1", first.ThreadId));
+        Assert.Equal(first.ThreadId, next.ThreadId);
+
+        PostTurn(app.NewScript().Then(ScriptedChatClient.Text("Here is where things stand.")))
+            .Then(ScriptedChatClient.Text("The user reviewed budgets and savings plans over many messages."));
+        await driver.RunAsync(next.ThreadId);
+
+        var prompt = app.Chat.Calls[0].Messages;
+        var estimated = prompt.Skip(1).Sum(m => TokenEstimator.Estimate(m.Text) + TokenEstimator.PerMessageOverhead);
+        Assert.InRange(estimated, 1, 2000);
+        Assert.Equal("and now?", prompt[^1].Text);
+        Assert.Equal("The user reviewed budgets and savings plans over many messages.",
+            await app.Database.ScalarAsync<string>("SELECT summary FROM threads WHERE id = $1", next.ThreadId));
+        Assert.NotNull(await app.Database.ScalarAsync<DateTime?>("SELECT summary_through FROM threads WHERE id = $1", next.ThreadId));
+
+        // The next turn's prompt carries the summary and still fits.
+        var third = await driver.ReceiveAsync("thanks", conversation: await app.Database.ScalarAsync<string>(
+            "SELECT c.address FROM conversations c JOIN threads t ON t.conversation_id = c.id WHERE t.id = $1", first.ThreadId));
+        app.NewScript().Then(ScriptedChatClient.Text("You're welcome.")).Then(ScriptedChatClient.Text("[]")).Then(ScriptedChatClient.Text("Still a summary."));
+        await driver.RunAsync(third.ThreadId);
+        Assert.Contains("reviewed budgets and savings plans", app.Chat.Calls[0].Messages[0].Text, StringComparison.Ordinal);
+    }
+
+    private async Task<List<(string Role, JsonElement Content)>> EventsAsync(Guid threadId)
+    {
+        var list = new List<(string, JsonElement)>();
+        await using var connection = new Npgsql.NpgsqlConnection(app.Database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT role, content::text FROM thread_events WHERE thread_id = $1 ORDER BY created_at", connection);
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = threadId });
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            list.Add((reader.GetString(0), JsonDocument.Parse(reader.GetString(1)).RootElement.Clone()));
+        }
+        return list;
+    }
+}
