@@ -24,6 +24,16 @@ public sealed class ScriptedChatClient : IChatClient
 
     public static ChatResponse Text(string text) => new(new ChatMessage(ChatRole.Assistant, text));
 
+    /// <summary>A text answer that streams in pieces with a pause before each, as a real model's does.</summary>
+    public ScriptedChatClient ThenStreamed(TimeSpan pause, params string[] pieces)
+    {
+        streamed.Enqueue((pause, pieces));
+        script.Enqueue((_, _, _) => Task.FromResult(Text(string.Concat(pieces))));
+        return this;
+    }
+
+    private readonly Queue<(TimeSpan Pause, string[] Pieces)> streamed = new();
+
     public static ChatResponse ToolCalls(params (string Id, string Name, Dictionary<string, object?>? Arguments)[] calls) =>
         new(new ChatMessage(ChatRole.Assistant, calls.Select(c => (AIContent)new FunctionCallContent(c.Id, c.Name, c.Arguments)).ToList()));
 
@@ -40,7 +50,17 @@ public sealed class ScriptedChatClient : IChatClient
 
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        var pieces = streamed.Count > 0 && script.Count == streamed.Count ? streamed.Dequeue() : default;
         var response = await GetResponseAsync(messages, options, cancellationToken);
+        if (pieces.Pieces is { } chunks)
+        {
+            foreach (var chunk in chunks)
+            {
+                await Task.Delay(pieces.Pause, cancellationToken);
+                yield return new ChatResponseUpdate(ChatRole.Assistant, chunk);
+            }
+            yield break;
+        }
         foreach (var update in response.ToChatResponseUpdates())
         {
             yield return update;

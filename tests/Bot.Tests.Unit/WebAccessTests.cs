@@ -44,9 +44,10 @@ public class WebAccessTests
     [Fact]
     public void Oversized_token_is_refused_before_decryption() => Assert.Null(Tokens().Validate(new string('a', 10_000)));
 
-    private static HttpContext Request(string? remote, string? bearer = null, string? cookie = null)
+    private static HttpContext Request(string? remote, string? bearer = null, string? cookie = null, string host = "127.0.0.1:5080")
     {
         var context = new DefaultHttpContext();
+        context.Request.Host = new HostString(host);
         context.Connection.RemoteIpAddress = remote is null ? null : IPAddress.Parse(remote);
         if (bearer is not null)
         {
@@ -66,6 +67,17 @@ public class WebAccessTests
         Assert.True(access.IsOwner(Request("127.0.0.1")));
         Assert.True(access.IsOwner(Request("::1")));
         Assert.False(access.IsOwner(Request("192.0.2.7")));
+        Assert.True(access.IsOwner(Request("127.0.0.1", host: "localhost:5080")));
+        Assert.True(access.IsOwner(Request("::1", host: "[::1]:5080")));
+    }
+
+    [Fact]
+    public void Without_a_key_a_foreign_host_name_is_refused_even_from_loopback()
+    {
+        // DNS rebinding: another site's name pointed at 127.0.0.1 reaches us from loopback with its own Host.
+        var access = new OwnerAccess(Options.Create(new WebOptions()));
+        Assert.False(access.IsOwner(Request("127.0.0.1", host: "attacker.example:5080")));
+        Assert.False(access.IsOwner(Request("127.0.0.1", host: "127.0.0.1.nip.example")));
     }
 
     [Fact]

@@ -20,11 +20,17 @@ public sealed class OwnerAccess(IOptions<WebOptions> options)
         var key = options.Value.AccessKey;
         if (string.IsNullOrEmpty(key))
         {
+            // Loopback caller AND loopback host name: a page on another site whose name resolves to 127.0.0.1
+            // (DNS rebinding) reaches us from loopback, but with its own name in the Host header.
             var remote = context.Connection.RemoteIpAddress;
-            return remote is null || IPAddress.IsLoopback(remote);
+            return (remote is null || IPAddress.IsLoopback(remote)) && IsLoopbackHost(context.Request.Host.Host);
         }
         return Matches(BearerToken(context.Request), key) || Matches(context.Request.Cookies[CookieName], key);
     }
+
+    private static bool IsLoopbackHost(string host) =>
+        string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
+        || (IPAddress.TryParse(host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
 
     public bool IsAccessKey(string? candidate) =>
         options.Value.AccessKey is { Length: > 0 } key && Matches(candidate, key);
