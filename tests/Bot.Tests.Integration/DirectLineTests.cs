@@ -49,6 +49,24 @@ public class DirectLineTests(BotAppFactory app) : IClassFixture<BotAppFactory>
     }
 
     [Fact]
+    public async Task A_burst_of_messages_and_retries_into_one_conversation_gets_one_reply_each()
+    {
+        var client = await DirectLineTestClient.StartAsync(app.CreateClient());
+        // 20 messages, each posted three times at once (a client retrying), all while turns run.
+        var posts = Enumerable.Range(0, 20).SelectMany(i => Enumerable.Repeat(i, 3))
+            .Select(i => client.SendAsync(i % 2 == 0 ? "/help" : "/threads", clientActivityId: $"burst-{i}"));
+        var ids = await Task.WhenAll(posts);
+        Assert.Equal(20, ids.Distinct().Count());
+
+        await client.WaitForBotRepliesAsync(20);
+        await Eventually.GetAsync(
+            () => app.Database.CountAsync("SELECT count(*) FROM inbox WHERE event_id LIKE $1 || ':burst-%' AND status = 'Done'", client.ConversationId),
+            n => n == 20, "all turns done");
+        Assert.Equal(20, (await client.BotRepliesAsync()).Count);
+        Assert.Equal(40, (await client.ActivitiesAsync()).Count);
+    }
+
+    [Fact]
     public async Task The_users_own_activity_is_echoed_with_its_client_activity_id_before_the_reply()
     {
         var client = await DirectLineTestClient.StartAsync(app.CreateClient());

@@ -50,7 +50,10 @@ public sealed class DirectLineTestClient(HttpClient http)
             channelData = new { clientActivityID = clientActivityId ?? Guid.NewGuid().ToString("N") },
         });
         var response = await PostRawAsync(json);
-        response.EnsureSuccessStatusCode();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"Posting an activity answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
 
