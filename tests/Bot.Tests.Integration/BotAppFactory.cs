@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Bot.Tests.Integration;
 
@@ -37,7 +36,6 @@ public class BotAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
             builder.UseSetting(key, value);
         }
         builder.ConfigureTestServices(ConfigureTestServices);
-        builder.ConfigureLogging(logging => logging.AddProvider(new ErrorFileLoggerProvider()));
     }
 
     async Task IAsyncLifetime.DisposeAsync()
@@ -58,19 +56,4 @@ public class IngestOnlyFactory : BotAppFactory
         ["Pipeline:TurnWorkers"] = "0",
         ["Pipeline:OutboxSenders"] = "0",
     };
-}
-
-internal sealed class ErrorFileLoggerProvider : ILoggerProvider
-{
-    public ILogger CreateLogger(string categoryName) => new L(categoryName);
-    public void Dispose() { }
-    private sealed class L(string c) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (logLevel >= LogLevel.Error) { lock (typeof(L)) { File.AppendAllText("/tmp/bot-int-errors.log", $"{c}: {formatter(state, exception)}\n{exception}\n\n"); } }
-        }
-    }
 }

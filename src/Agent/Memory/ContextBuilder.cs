@@ -17,22 +17,47 @@ public sealed record HistoryWindow(IReadOnlyList<ChatMessage> Messages, int Toke
 /// </summary>
 public sealed class ContextBuilder(BotDbContext db)
 {
+    /// <summary>Rows read per round trip, newest first, until the budget is full.</summary>
+    private const int PageSize = 256;
+
     /// <summary>No window needs more rows than this: every event costs at least a few tokens.</summary>
-    private const int MaxRows = 2_000;
+    private const int MaxRows = 4_000;
 
     public async Task<HistoryWindow> BuildAsync(ChatThread thread, int tokenBudget, CancellationToken cancellationToken)
     {
-        var query = db.ThreadEvents.AsNoTracking().Where(e => e.ThreadId == thread.Id);
-        if (thread.SummaryThrough is { } through)
+        var newestFirst = new List<(string Role, EventContent Content, DateTimeOffset At)>();
+        var tokens = 0;
+        DateTimeOffset? before = null;
+        // Page backwards only as far as the budget reaches, so a 5,000-event thread reads a few hundred rows.
+        while (tokens <= tokenBudget && newestFirst.Count < MaxRows)
         {
-            query = query.Where(e => e.CreatedAt > through);
+            var query = db.ThreadEvents.AsNoTracking().Where(e => e.ThreadId == thread.Id);
+            if (thread.SummaryThrough is { } through)
+            {
+                query = query.Where(e => e.CreatedAt > through);
+            }
+            if (before is { } cursor)
+            {
+                query = query.Where(e => e.CreatedAt < cursor);
+            }
+            var page = await query
+                .OrderByDescending(e => e.CreatedAt)
+                .Take(PageSize)
+                .Select(e => new { e.Role, e.Content, e.CreatedAt })
+                .ToListAsync(cancellationToken);
+            foreach (var row in page)
+            {
+                var content = BotJson.Deserialize<EventContent>(row.Content);
+                newestFirst.Add((row.Role, content, row.CreatedAt));
+                tokens += Cost(content);
+            }
+            if (page.Count < PageSize)
+            {
+                break;
+            }
+            before = page[^1].CreatedAt;
         }
-        var newestFirst = await query
-            .OrderByDescending(e => e.CreatedAt)
-            .Take(Math.Min(MaxRows, Math.Max(16, tokenBudget / TokenEstimator.PerMessageOverhead)))
-            .Select(e => new { e.Role, e.Content, e.CreatedAt })
-            .ToListAsync(cancellationToken);
-        return Fit(newestFirst.Select(e => (e.Role, BotJson.Deserialize<EventContent>(e.Content), e.CreatedAt)).ToList(), tokenBudget);
+        return Fit(newestFirst, tokenBudget);
     }
 
     /// <summary>The pure part: newest-first events in, the fitting oldest-first messages out.</summary>

@@ -26,7 +26,16 @@ public sealed class InboxRecorder(NpgsqlDataSource dataSource, TimeProvider cloc
         // constraints decide, and the loser starts again and finds what the winner wrote.
         for (var attempt = 1; ; attempt++)
         {
-            var result = await TryRecordAsync(message, alsoInTransaction, cancellationToken);
+            InboundRecord? result;
+            try
+            {
+                result = await TryRecordAsync(message, alsoInTransaction, cancellationToken);
+            }
+            catch (PostgresException exception) when (exception.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure && attempt < MaxAttempts)
+            {
+                // PostgreSQL chose this transaction as a deadlock victim; nothing was written, so run it again.
+                continue;
+            }
             if (result is not null)
             {
                 if (!result.Duplicate)
@@ -73,8 +82,6 @@ public sealed class InboxRecorder(NpgsqlDataSource dataSource, TimeProvider cloc
             batch.BatchCommands.Add(Command(
                 "INSERT INTO thread_events (id, thread_id, role, content, created_at) VALUES ($1, $2, $3, $4, $5)",
                 eventId, threadId, EventRoles.User, Jsonb(content), now));
-            batch.BatchCommands.Add(Command(
-                "UPDATE threads SET updated_at = $2 WHERE id = $1", threadId, now));
             batch.BatchCommands.Add(Command(
                 """
                 INSERT INTO inbox (id, channel, event_id, thread_id, conversation_id, user_id, thread_event_id, payload, status, attempts, received_at)

@@ -133,7 +133,7 @@ public sealed partial class TurnProcessor(
             }
         }
 
-        var committed = await CommitTurnAsync(item, turn, owner, error, cancellationToken);
+        var committed = await CommitWithRetryAsync(item, turn, owner, error, cancellationToken);
         if (committed)
         {
             LogTurnDone(logger, item.Id, turn.Outgoing.Count);
@@ -195,6 +195,22 @@ public sealed partial class TurnProcessor(
         await using var command = dataSource.CreateCommand("UPDATE inbox SET attempts = attempts + 1 WHERE id = $1 RETURNING attempts");
         command.Parameters.Add(new() { Value = inboxId });
         return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>The turn's result is in memory: a commit that lost a deadlock is simply tried again.</summary>
+    private async Task<bool> CommitWithRetryAsync(InboxItem item, TurnContext turn, string owner, string? error, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await CommitTurnAsync(item, turn, owner, error, cancellationToken);
+            }
+            catch (PostgresException exception) when (exception.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure && attempt < 3)
+            {
+                LogCommitRetried(logger, item.ThreadId, exception.SqlState);
+            }
+        }
     }
 
     private async Task<bool> CommitTurnAsync(InboxItem item, TurnContext turn, string owner, string? error, CancellationToken cancellationToken)
@@ -360,6 +376,9 @@ public sealed partial class TurnProcessor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the lease on thread {ThreadId}; another worker continues it")]
     private static partial void LogLeaseLost(ILogger logger, Guid threadId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Committing a turn on thread {ThreadId} failed with {SqlState}; trying again")]
+    private static partial void LogCommitRetried(ILogger logger, Guid threadId, string sqlState);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Post-turn work on thread {ThreadId} failed; the reply was already committed")]
     private static partial void LogAfterCommitFailed(ILogger logger, Exception exception, Guid threadId);
