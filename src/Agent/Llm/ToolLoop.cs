@@ -28,6 +28,13 @@ public sealed class ToolLoop(IChatClient chat)
 {
     private static readonly TimeSpan ToolTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// The AI library's options without indentation: <see cref="AIFunctionFactory"/> returns results formatted with
+    /// <see cref="AIJsonUtilities.DefaultOptions"/>, which indent, and a result goes to the model (tokens) and is
+    /// checked for the <c>{"error":</c> shape of a <c>ToolError</c>.
+    /// </summary>
+    private static readonly JsonSerializerOptions CompactJson = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
+
     public async Task<ToolLoopResult> RunAsync(
         List<ChatMessage> messages,
         IReadOnlyList<AIFunction> tools,
@@ -106,9 +113,9 @@ public sealed class ToolLoop(IChatClient chat)
             var json = result switch
             {
                 null => "null",
-                JsonElement element => element.GetRawText(),
-                string s => JsonSerializer.Serialize(s, AIJsonUtilities.DefaultOptions),
-                _ => JsonSerializer.Serialize(result, AIJsonUtilities.DefaultOptions),
+                JsonElement element => JsonSerializer.Serialize(element, CompactJson),
+                string s => JsonSerializer.Serialize(s, CompactJson),
+                _ => JsonSerializer.Serialize(result, CompactJson),
             };
             var isError = json.StartsWith("{\"error\":", StringComparison.Ordinal);
             return (json, isError);
