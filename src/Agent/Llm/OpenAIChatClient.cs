@@ -1,4 +1,5 @@
 using System.ClientModel;
+using System.ClientModel.Primitives;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -20,7 +21,10 @@ public sealed class OpenAIChatClient(ChatClient client, string model) : IChatCli
 {
     public static OpenAIChatClient Create(string apiKey, string model, string? baseUrl)
     {
-        var options = new OpenAIClientOptions();
+        // A retry policy of our own: the shared ClientRetryPolicy.Default of System.ClientModel 1.16 has a zero initial
+        // delay (its static initializer runs before the 0.8 s default it reads), so it re-sent a 429 three times within
+        // a few milliseconds. A new instance backs off as designed: 0.8 s, 1.6 s, 3.2 s, or longer when Retry-After says so.
+        var options = new OpenAIClientOptions { RetryPolicy = new ClientRetryPolicy() };
         if (!string.IsNullOrEmpty(baseUrl))
         {
             options.Endpoint = new Uri(baseUrl);
@@ -158,7 +162,7 @@ public sealed class OpenAIChatClient(ChatClient client, string model) : IChatCli
             else if (message.Role == AIChatRole.Assistant)
             {
                 var calls = message.Contents.OfType<FunctionCallContent>()
-                    .Select(c => ChatToolCall.CreateFunctionToolCall(c.CallId, c.Name, BinaryData.FromString(JsonSerializer.Serialize(c.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions))))
+                    .Select(c => ChatToolCall.CreateFunctionToolCall(c.CallId, c.Name, BinaryData.FromString(JsonSerializer.Serialize(c.Arguments ?? new Dictionary<string, object?>(), ToolLoop.Compact))))
                     .ToList();
                 var assistant = calls.Count > 0 ? new AssistantChatMessage(calls) : new AssistantChatMessage(message.Text);
                 if (calls.Count > 0 && !string.IsNullOrEmpty(message.Text))
@@ -176,7 +180,7 @@ public sealed class OpenAIChatClient(ChatClient client, string model) : IChatCli
                         null => "null",
                         string s => s,
                         JsonElement e => e.GetRawText(),
-                        var other => JsonSerializer.Serialize(other, AIJsonUtilities.DefaultOptions),
+                        var other => JsonSerializer.Serialize(other, ToolLoop.Compact),
                     };
                     result.Add(new ToolChatMessage(output.CallId, text));
                 }

@@ -28,6 +28,12 @@ public sealed class ToolLoop(IChatClient chat)
 {
     private static readonly TimeSpan ToolTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// The AI library's options without indentation: <see cref="AIFunctionFactory"/> returns results formatted with
+    /// <see cref="AIJsonUtilities.DefaultOptions"/>, which indent, and a result goes to the model (tokens) and the database.
+    /// </summary>
+    public static readonly JsonSerializerOptions Compact = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
+
     public async Task<ToolLoopResult> RunAsync(
         List<ChatMessage> messages,
         IReadOnlyList<AIFunction> tools,
@@ -125,6 +131,4 @@ public sealed class ToolLoop(IChatClient chat)
 
     private static string Error(string message) => JsonSerializer.Serialize(new { error = message }, Compact);
 
-    /// <summary>Tool results are stored and sent compact: indentation costs tokens.</summary>
-    public static readonly JsonSerializerOptions Compact = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
 }
