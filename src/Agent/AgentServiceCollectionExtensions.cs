@@ -56,11 +56,9 @@ public static class AgentServiceCollectionExtensions
         switch (options.Provider.ToLowerInvariant())
         {
             case LlmOptions.Anthropic:
-                var client = new AnthropicClient { ApiKey = options.ApiKey! };
-                if (!string.IsNullOrEmpty(options.BaseUrl))
-                {
-                    client = new AnthropicClient { ApiKey = options.ApiKey!, BaseUrl = options.BaseUrl };
-                }
+                var client = string.IsNullOrEmpty(options.BaseUrl)
+                    ? new AnthropicClient { ApiKey = options.ApiKey! }
+                    : new AnthropicClient { ApiKey = options.ApiKey!, BaseUrl = options.BaseUrl };
                 return client.AsIChatClient(options.Model!, options.MaxOutputTokens);
             case LlmOptions.OpenAI:
                 return OpenAIChatClient.Create(options.ApiKey!, options.Model!, options.BaseUrl);

@@ -111,7 +111,7 @@ public sealed class LlmAgent(
             {
                 return;
             }
-            var visible = ThinkingFilter.Strip(textSoFar);
+            var visible = ThinkingFilter.StripPartial(textSoFar);
             if (visible.Length == 0)
             {
                 return;

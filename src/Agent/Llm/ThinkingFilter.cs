@@ -14,6 +14,26 @@ public static partial class ThinkingFilter
     [GeneratedRegex(@"\n{3,}")]
     private static partial Regex ExtraBlankLines();
 
+    private static readonly string[] OpeningTags = ["<think", "<thinking", "<antthinking"];
+
+    /// <summary>
+    /// For text still streaming in: <see cref="Strip"/>, and also holds back a trailing fragment that may be the
+    /// start of a reasoning tag (<c>&lt;thin</c>), which the next chunk will complete or disprove.
+    /// </summary>
+    public static string StripPartial(string text)
+    {
+        var stripped = Strip(text);
+        var lastOpen = stripped.LastIndexOf('<');
+        if (lastOpen < 0 || stripped.IndexOf('>', lastOpen) >= 0)
+        {
+            return stripped;
+        }
+        var tail = stripped[lastOpen..];
+        return OpeningTags.Any(tag => tag.StartsWith(tail, StringComparison.OrdinalIgnoreCase) || tail.StartsWith(tag, StringComparison.OrdinalIgnoreCase))
+            ? stripped[..lastOpen].TrimEnd()
+            : stripped;
+    }
+
     public static string Strip(string text)
     {
         if (text.IndexOf('<', StringComparison.Ordinal) < 0)

@@ -64,7 +64,11 @@ public sealed class ToolLoop(IChatClient chat)
             {
                 await observer.OnToolResultAsync(calls[i], results[i].Content, results[i].IsError, cancellationToken);
             }
-            messages.Add(new ChatMessage(ChatRole.Tool, calls.Select((call, i) => (AIContent)new FunctionResultContent(call.CallId, results[i].Content)).ToList()));
+            // A failed call carries an exception too, so providers that mark errors (Anthropic's is_error) do.
+            messages.Add(new ChatMessage(ChatRole.Tool, calls.Select((call, i) => (AIContent)new FunctionResultContent(call.CallId, results[i].Content)
+            {
+                Exception = results[i].IsError ? new InvalidOperationException(results[i].Content) : null,
+            }).ToList()));
         }
 
         // Out of tool steps: one last call without tools, so the user gets an answer from what was gathered.

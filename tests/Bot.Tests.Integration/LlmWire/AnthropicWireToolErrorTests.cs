@@ -43,6 +43,8 @@ public class AnthropicWireToolErrorTests(AnthropicWireHost host) : IClassFixture
         var content = toolResult.GetProperty("content") is { ValueKind: JsonValueKind.String } s ? s.GetString()!
             : string.Concat(toolResult.GetProperty("content").EnumerateArray().Select(c => c.GetProperty("text").GetString()));
         Assert.Equal("""{"error":"A memory needs some text. (Parameter 'content')"}""", content);
+        // And the provider is told it is an error, not a result.
+        Assert.True(toolResult.TryGetProperty("is_error", out var isError) && isError.GetBoolean());
 
         // The thread records the step as an error, and nothing was remembered.
         var records = new WebChatRecords(host.App.Database, client.ConversationId);
