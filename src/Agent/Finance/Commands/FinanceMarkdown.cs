@@ -20,7 +20,9 @@ public static class FinanceMarkdown
         return currency == "USD" ? $"{sign}${value}" : $"{sign}{value} {currency}";
     }
 
-    public static string Shares(decimal quantity) => quantity.ToString(quantity == decimal.Truncate(quantity) ? "N0" : "N4", Invariant).TrimEnd('0').TrimEnd('.');
+    public static string Shares(decimal quantity) => quantity == decimal.Truncate(quantity)
+        ? quantity.ToString("N0", Invariant)
+        : quantity.ToString("N8", Invariant).TrimEnd('0').TrimEnd('.');
 
     public static string Balances(BalancesResult result)
     {
@@ -41,6 +43,10 @@ public static class FinanceMarkdown
                 if (account.Available is { } left)
                 {
                     text.Append(Invariant, $", {Money(left, account.Currency)} available");
+                }
+                else if (account.Limit is { } limit)
+                {
+                    text.Append(Invariant, $", limit {Money(limit, account.Currency)}");
                 }
             }
             else if (account.Available is { } available && available != account.Current)
