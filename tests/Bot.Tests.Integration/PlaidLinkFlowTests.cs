@@ -8,8 +8,27 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Bot.Tests.Integration;
 
+/// <summary>Lets a test make Plaid answer one path with an error of its choice (Prism only serves the spec's examples).</summary>
+public sealed class PlaidFaults : DelegatingHandler
+{
+    public (string Path, string Body)? Next { get; set; }
+
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (Next is { } fault && request.RequestUri!.AbsolutePath.EndsWith(fault.Path, StringComparison.Ordinal))
+        {
+            Next = null;
+            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.BadRequest)
+            {
+                Content = new StringContent(fault.Body, System.Text.Encoding.UTF8, "application/json"),
+            });
+        }
+        return base.SendAsync(request, cancellationToken);
+    }
+}
+
 /// <summary>The host with Plaid configured, pointing at Prism serving Plaid's spec, on real PostgreSQL.</summary>
-public sealed class PlaidHostFactory(Uri plaidBaseUrl, ContractRecorder recorder) : BotAppFactory
+public sealed class PlaidHostFactory(Uri plaidBaseUrl, ContractRecorder recorder, PlaidFaults faults) : BotAppFactory
 {
     protected override IDictionary<string, string> Settings => new Dictionary<string, string>
     {
@@ -20,7 +39,7 @@ public sealed class PlaidHostFactory(Uri plaidBaseUrl, ContractRecorder recorder
     };
 
     protected override void ConfigureTestServices(IServiceCollection services) =>
-        services.AddHttpClient<PlaidClient>().AddHttpMessageHandler(() => recorder);
+        services.AddHttpClient<PlaidClient>().AddHttpMessageHandler(() => faults).AddHttpMessageHandler(() => recorder);
 }
 
 /// <summary>
@@ -37,11 +56,12 @@ public partial class PlaidLinkFlowTests(PlaidPrismFixture fixture) : IAsyncLifet
     private const string ExampleCursor = "tVUUL15lYQN5rBnfDIc1I8xudpGdIlw9nsgeXWvhOfkECvUeR663i3Dt1uf/94S8ASkitgLcIiOSqNwzzp+bh89kirazha5vuZHBb2ZA5NtCDkkV";
 
     private readonly ContractRecorder recorder = new();
+    private readonly PlaidFaults faults = new();
     private PlaidHostFactory app = null!;
 
     public async Task InitializeAsync()
     {
-        app = new PlaidHostFactory(fixture.Prism.BaseUrl, recorder);
+        app = new PlaidHostFactory(fixture.Prism.BaseUrl, recorder, faults);
         await ((IAsyncLifetime)app).InitializeAsync();
     }
 
@@ -113,6 +133,40 @@ public partial class PlaidLinkFlowTests(PlaidPrismFixture fixture) : IAsyncLifet
         Assert.Equal(0, await app.Database.CountAsync("SELECT count(*) FROM outbox WHERE payload::text LIKE '%access-sandbox%'"));
         recorder.AssertAllConform();
     }
+
+    [Fact]
+    public async Task A_connection_that_needs_a_new_login_gets_a_relink_link_that_repairs_it()
+    {
+        var chat = await DirectLineTestClient.StartAsync(app.CreateClient());
+        await chat.SendAsync("/link bank");
+        var url = LinkPattern().Match(await ReplyAsync(chat, 1)).Groups[1].Value;
+        var http = app.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsJsonAsync(new Uri(url, UriKind.Relative), new { publicToken = "public-sandbox-1" })).StatusCode);
+
+        faults.Next = ("/accounts/balance/get",
+            """{"error_type":"ITEM_ERROR","error_code":"ITEM_LOGIN_REQUIRED","error_message":"the login details of this item have changed","display_message":null,"request_id":"r1"}""");
+        await chat.SendAsync("/balances");
+        var reply = await ReplyAsync(chat, 2);
+        Assert.Contains("Your bank needs you to sign in again", reply, StringComparison.Ordinal);
+        Assert.Equal("LoginRequired", await app.Database.ScalarAsync<string>("SELECT status FROM bank_items"));
+        var relink = RelinkPattern().Match(reply).Groups[1].Value;
+        Assert.NotEqual(url, relink);
+        Assert.Equal(1, await app.Database.CountAsync("SELECT count(*) FROM bank_link_sessions WHERE bank_item_id IS NOT NULL AND used_at IS NULL"));
+
+        // The relink page opens Plaid Link in update mode (with the item's access token, which Prism checks against the spec).
+        var page = await http.GetAsync(new Uri(relink, UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        var repaired = await http.PostAsJsonAsync(new Uri(relink, UriKind.Relative), new { publicToken = "public-sandbox-2" });
+        Assert.Contains("reconnected", (await repaired.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("Active", await app.Database.ScalarAsync<string>("SELECT status FROM bank_items"));
+
+        await chat.SendAsync("/balances");
+        Assert.Contains("Plaid Checking", await ReplyAsync(chat, 3), StringComparison.Ordinal);
+        recorder.AssertAllConform();
+    }
+
+    [GeneratedRegex(@"(/link/plaid/[A-Za-z0-9_-]{32})")]
+    private static partial Regex RelinkPattern();
 
     private static async Task<string> ReplyAsync(DirectLineTestClient chat, int count) =>
         (await chat.WaitForBotRepliesAsync(count))[count - 1].GetProperty("text").GetString()!;
