@@ -137,26 +137,30 @@ public static class PlaidLinkPage
         const postPath = {{JsonSerializer.Serialize(postPath)}};
         const status = document.getElementById('status');
         const again = document.getElementById('again');
-        const handler = Plaid.create({
-          token: linkToken,
-          onSuccess: async (publicToken) => {
-            again.hidden = true;
-            status.textContent = 'Connecting…';
-            try {
-              const response = await fetch(postPath, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ publicToken }) });
-              const body = await response.json();
-              status.textContent = body.message;
-            } catch (e) {
-              status.textContent = 'Connecting failed. Ask the bot for a new link with /link bank.';
-            }
-          },
-          onExit: (error) => {
-            status.textContent = error ? 'Plaid reported a problem: ' + (error.display_message || error.error_message || error.error_code) : 'Plaid was closed before the bank was connected.';
-            again.hidden = false;
-          },
-        });
-        again.addEventListener('click', () => handler.open());
-        handler.open();
+        if (!window.Plaid) {
+          status.textContent = 'Plaid Link could not be loaded. Check your connection and open this link again.';
+        } else {
+          const handler = Plaid.create({
+            token: linkToken,
+            onSuccess: async (publicToken) => {
+              again.hidden = true;
+              status.textContent = 'Connecting…';
+              try {
+                const response = await fetch(postPath, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ publicToken }) });
+                const body = await response.json();
+                status.textContent = body.message;
+              } catch (e) {
+                status.textContent = 'Connecting failed. Ask the bot for a new link with /link bank.';
+              }
+            },
+            onExit: (error) => {
+              status.textContent = error ? 'Plaid reported a problem: ' + (error.display_message || error.error_message || error.error_code) : 'Plaid was closed before the bank was connected.';
+              again.hidden = false;
+            },
+          });
+          again.addEventListener('click', () => handler.open());
+          handler.open();
+        }
         </script>
         </body>
         </html>
