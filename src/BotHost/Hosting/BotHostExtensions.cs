@@ -1,4 +1,5 @@
 using Bot.Agent;
+using Bot.Agent.Finance;
 using Bot.BotHost.Endpoints;
 using Bot.Channels;
 using Bot.Channels.Web;
@@ -41,6 +42,7 @@ public static class BotHostExtensions
         services.AddHostedService<DatabaseMigrationService>(); // first: the workers below start after the schema is current
         services.AddBotStorage(connectionString);
         services.AddBotAgent();
+        services.AddFinance();
         services.AddWebChannel();
         services.AddDataProtection().SetApplicationName("finance-bot");
         services.AddOptions<KeyManagementOptions>()
@@ -66,6 +68,7 @@ public static class BotHostExtensions
         app.MapOpenApi();
         app.MapDirectLine();
         app.MapThreadsApi();
+        app.MapPlaidLink();
         return app;
     }
 
