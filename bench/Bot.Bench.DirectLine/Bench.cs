@@ -68,6 +68,9 @@ internal sealed class PhaseResult(string name, string clientIdPrefix)
     public void CountAcknowledged() => Interlocked.Increment(ref acknowledged);
 
     public double Seconds { get; set; }
+
+    /// <summary>From the phase's start until the last reply that arrived (timeouts left out).</summary>
+    public double SecondsToLastReply { get; set; }
     public double SendWindowSeconds { get; set; }
     public int DelayedSends { get; set; }
     public double MaxScheduleLagMs { get; set; }
@@ -167,6 +170,9 @@ internal sealed class Bench(BenchOptions options, DatabaseProbe? database)
         var started = Stopwatch.GetTimestamp();
         await run();
         phase.Seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        phase.SecondsToLastReply = phase.Samples.IsEmpty
+            ? phase.Seconds
+            : phase.Samples.Max(s => (s.SentAt - started) / (double)Stopwatch.Frequency + ((double.IsFinite(s.ReplyMs) ? s.ReplyMs : s.EchoMs) / 1000));
         var cpuAfter = cpu.Take();
         phase.Cpu = cpuAfter.Since(cpuBefore);
         if (database is not null)
@@ -191,6 +197,10 @@ internal sealed class Bench(BenchOptions options, DatabaseProbe? database)
         catch (Exception exception) when (exception is HttpRequestException or InvalidOperationException or TimeoutException or TaskCanceledException)
         {
             phase.Errors.Enqueue(exception.GetType().Name + ": " + exception.Message);
+            if (exception.InnerException is InvalidOperationException { Message: var which } && Environment.GetEnvironmentVariable("BENCH_VERBOSE") == "1")
+            {
+                Console.Error.WriteLine("lost: " + which + " (" + exception.Message + ")");
+            }
             if (exception is TimeoutException)
             {
                 // Acknowledged, but no reply in time.
@@ -284,7 +294,7 @@ internal sealed class Bench(BenchOptions options, DatabaseProbe? database)
     {
         Console.WriteLine();
         Console.WriteLine(Invariant($"{options.Conversations} conversations; closed loop: each user waits for the bot's reply before the next message; open loop: fixed send rate, spread over the conversations (a conversation takes its next message once its earlier ones were acknowledged)."));
-        Console.WriteLine("ack/s = acknowledged messages per second of sending; reply/s = replies per second until the last reply.");
+        Console.WriteLine("ack/s = acknowledged messages per second of sending; reply/s = replies per second from the phase's start until its last reply arrived.");
         Console.WriteLine("ack = POST /activities until its 200; echo = POST until the user's own activity arrives on the WebSocket; reply = POST until the bot's reply arrives on the WebSocket. Times in ms.");
         Console.WriteLine();
         var header = string.Format(CultureInfo.InvariantCulture,
@@ -299,7 +309,7 @@ internal sealed class Bench(BenchOptions options, DatabaseProbe? database)
             var echo = new Distribution(phase.Samples.Select(s => s.EchoMs));
             Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
                 "{0,-14} {1,6} {2,8:0.0} {3,8:0.0} | {4,7:0.0} {5,7:0.0} {6,7:0.0} {7,7:0.0} | {8,7:0.0} {9,7:0.0} {10,7:0.0} {11,7:0.0} | {12,7:0.0} {13,7:0.0} | {14,6}",
-                phase.Name, phase.Samples.Count, phase.Acknowledged / phase.SendWindowSeconds, phase.Samples.Count / phase.Seconds,
+                phase.Name, phase.Samples.Count, phase.Acknowledged / phase.SendWindowSeconds, phase.Samples.Count / phase.SecondsToLastReply,
                 ack.Percentile(50), ack.Percentile(90), ack.Percentile(99), ack.Max,
                 reply.Percentile(50), reply.Percentile(90), reply.Percentile(99), reply.Max,
                 echo.Percentile(50), echo.Percentile(99), phase.Errors.Count));
@@ -320,7 +330,7 @@ internal sealed class Bench(BenchOptions options, DatabaseProbe? database)
                 c.HostSeconds * 1000 / n, c.PostgresSeconds * 1000 / n, c.BenchSeconds * 1000 / n,
                 c.HostSeconds / phase.Seconds, c.PostgresSeconds / phase.Seconds, c.BenchSeconds / phase.Seconds, c.OtherSeconds / phase.Seconds));
         }
-        Console.WriteLine("(the open loop's phase includes the time its backlog of replies took to drain; \"other\" is every other program on the machine)");
+        Console.WriteLine("(a phase lasts until its last reply or reply timeout, so the open loop includes its drain; \"other\" is every other program on the machine)");
 
         Console.WriteLine();
         var acknowledged = phases.Prepend(warmup).Sum(p => p.Acknowledged);
@@ -344,12 +354,18 @@ internal sealed class Bench(BenchOptions options, DatabaseProbe? database)
         var achieved = open.Acknowledged / open.SendWindowSeconds;
         var persistedAll = open.Persisted is { } p && p.Recorded == open.Acknowledged && open.Errors.IsEmpty;
         var met = openAck.Percentile(99) < options.TargetP99Ms && persistedAll && achieved >= options.Rate * 0.95;
-        Console.WriteLine(Invariant($"open loop: {open.Sent} sent in {open.SendWindowSeconds:0.0} s ({open.Sent / open.SendWindowSeconds:0.0}/s), {open.DelayedSends} sends waited for a conversation, max schedule lag {open.MaxScheduleLagMs:0.0} ms; last reply {open.Seconds:0.0} s after the first send"));
+        Console.WriteLine(Invariant($"open loop: {open.Sent} sent in {open.SendWindowSeconds:0.0} s ({open.Sent / open.SendWindowSeconds:0.0}/s), {open.DelayedSends} sends waited for a conversation, max schedule lag {open.MaxScheduleLagMs:0.0} ms; last reply {open.SecondsToLastReply:0.0} s after the first send"));
         Console.WriteLine(Invariant($"TARGET p99 acknowledge < {options.TargetP99Ms:0} ms at {options.Rate:0} msg/s with every message persisted: {(met ? "MET" : "NOT MET")} (p99 {openAck.Percentile(99):0.0} ms, {open.Persisted?.Recorded.ToString(CultureInfo.InvariantCulture) ?? "?"}/{open.Acknowledged} persisted)"));
+        var echoLost = phases.Prepend(warmup).Sum(p => p.Errors.Count(e => e.Contains("echo never arrived", StringComparison.Ordinal)));
+        if (echoLost > 0)
+        {
+            Console.WriteLine(Invariant($"STREAM SKIPPED ACTIVITIES: {echoLost} acknowledged message(s) never had their echo delivered on the WebSocket (the activity is in the log; the stream's watermark passed it). See the errors below."));
+        }
         Console.WriteLine(Invariant($"load average at the end: {CpuSampler.LoadAverage()}"));
         foreach (var phase in phases.Prepend(warmup).Where(p => !p.Errors.IsEmpty))
         {
-            Console.WriteLine(Invariant($"errors in {phase.Name}: {string.Join(" | ", phase.Errors.Distinct().Take(3))}"));
+            var kinds = phase.Errors.GroupBy(e => e, StringComparer.Ordinal).OrderByDescending(g => g.Count()).Take(3).Select(g => Invariant($"{g.Count()} x {g.Key}"));
+            Console.WriteLine(Invariant($"errors in {phase.Name}: {string.Join(" | ", kinds)}"));
         }
     }
 

@@ -121,7 +121,29 @@ internal sealed class BenchConversation : IAsyncDisposable
                 throw new InvalidOperationException($"POST activities answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
             }
 
-            await (awaitReply ? message.Replied : message.Echoed).Task.WaitAsync(replyTimeout, cancellationToken);
+            try
+            {
+                await (awaitReply ? message.Replied : message.Echoed).Task.WaitAsync(replyTimeout, cancellationToken);
+            }
+            catch (TimeoutException) when (!message.EchoLost)
+            {
+                // Say which part never came: an acknowledged message whose echo is missing from the stream was
+                // skipped by it (the activity is in the log), which is a protocol failure, not slowness.
+                bool echoed;
+                lock (gate)
+                {
+                    echoed = message.EchoAt != 0;
+                }
+                throw new TimeoutException(echoed
+                    ? $"echoed, but no reply on the stream within {replyTimeout.TotalSeconds:0} s"
+                    : $"acknowledged, but its echo never arrived on the stream within {replyTimeout.TotalSeconds:0} s",
+                    new InvalidOperationException(ConversationId + " " + clientActivityId));
+            }
+            if (message.EchoLost)
+            {
+                throw new TimeoutException("acknowledged, but its echo never arrived on the stream (a later message's did)",
+                    new InvalidOperationException(ConversationId + " " + clientActivityId));
+            }
             return new Sample(
                 message.SentAt,
                 Stopwatch.GetElapsedTime(message.SentAt, ackAt).TotalMilliseconds,
@@ -198,7 +220,13 @@ internal sealed class BenchConversation : IAsyncDisposable
                 else if (isBot)
                 {
                     var answered = inFlight.Find(m => m.ReplyAt == 0);
-                    if (answered is null || answered.EchoAt == 0)
+                    if (answered is not null && answered.EchoAt == 0 && inFlight.Exists(m => m != answered && m.EchoAt != 0))
+                    {
+                        // A later message was echoed but this one never was: the stream skipped its echo. Replies
+                        // still come in message order, so this reply is its own; keep matching in step.
+                        answered.EchoLost = true;
+                    }
+                    else if (answered is null || answered.EchoAt == 0)
                     {
                         UnexpectedBotActivities++;
                         continue;
@@ -238,5 +266,6 @@ internal sealed class BenchConversation : IAsyncDisposable
         public long AckAt { get; set; }
         public long EchoAt { get; set; }
         public long ReplyAt { get; set; }
+        public bool EchoLost { get; set; }
     }
 }
