@@ -29,11 +29,33 @@ public sealed class TurnContext(IncomingMessage message, ChatThread thread, Conv
     public IReadOnlyList<OutgoingMessage> Outgoing => outgoing;
 
     /// <summary>Answers in the thread: records the assistant event and queues the message for delivery.</summary>
-    public void Reply(string markdown, IReadOnlyList<MessageButton>? buttons = null, string? streamId = null)
+    public OutgoingMessage Reply(string markdown, IReadOnlyList<MessageButton>? buttons = null, string? streamId = null, PlanCard? plan = null)
     {
         events.Add((EventRoles.Assistant, new EventContent { Text = markdown, Buttons = buttons }));
-        outgoing.Add(new OutgoingMessage { Text = markdown, Buttons = buttons, ThreadKey = Message.Address.ThreadKey, StreamId = streamId });
+        var message = new OutgoingMessage
+        {
+            Text = markdown,
+            Buttons = buttons,
+            ThreadKey = Message.Address.ThreadKey,
+            StreamId = streamId,
+            InReplyTo = TurnId == Guid.Empty ? null : TurnId,
+            Plan = plan,
+        };
+        outgoing.Add(message);
+        return message;
     }
+
+    /// <summary>Changes a message this bot sent earlier (a plan card after its decision), where the channel can.</summary>
+    public void Update(Guid outboxId, string markdown, PlanCard? plan = null) =>
+        outgoing.Add(new OutgoingMessage { Kind = OutgoingKind.Update, Replaces = outboxId, Text = markdown, Plan = plan, ThreadKey = Message.Address.ThreadKey });
+
+    /// <summary>The inbox row this turn answers (empty outside the pipeline).</summary>
+    public Guid TurnId { get; internal init; }
+
+    private int ordinal;
+
+    /// <summary>A number unique within the turn, stable when the turn is re-run (so a re-run finds what it made before).</summary>
+    public int NextOrdinal() => ordinal++;
 
     public void StartNewThread() => NewThreadRequested = true;
 

@@ -18,6 +18,8 @@ public sealed class BotDbContext(DbContextOptions<BotDbContext> options) : DbCon
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
     public DbSet<DirectLineActivity> DirectLineActivities => Set<DirectLineActivity>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<TradePlan> TradePlans => Set<TradePlan>();
+    public DbSet<TradePlanOrder> TradePlanOrders => Set<TradePlanOrder>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

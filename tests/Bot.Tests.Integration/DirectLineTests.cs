@@ -67,6 +67,54 @@ public class DirectLineTests(BotAppFactory app) : IClassFixture<BotAppFactory>
     }
 
     [Fact]
+    public async Task The_stream_delivers_every_stored_activity_while_messages_and_replies_interleave()
+    {
+        // Echoes are committed by the inbound transaction while replies are appended by the outbox sender: the
+        // stream's watermark must never step over a row that commits later than a higher one.
+        var client = await DirectLineTestClient.StartAsync(app.CreateClient());
+        using var socket = await app.Server.CreateWebSocketClient().ConnectAsync(new Uri(client.StreamUrl), default);
+        var streamed = new HashSet<string>();
+        var reading = Task.Run(async () =>
+        {
+            var buffer = new byte[256 * 1024];
+            while (socket.State == System.Net.WebSockets.WebSocketState.Open)
+            {
+                var frame = new System.Text.StringBuilder();
+                System.Net.WebSockets.WebSocketReceiveResult result;
+                do
+                {
+                    result = await socket.ReceiveAsync(buffer, default);
+                    frame.Append(System.Text.Encoding.UTF8.GetString(buffer, 0, result.Count));
+                }
+                while (!result.EndOfMessage && result.MessageType != System.Net.WebSockets.WebSocketMessageType.Close);
+                if (result.MessageType == System.Net.WebSockets.WebSocketMessageType.Close || frame.Length == 0)
+                {
+                    return;
+                }
+                foreach (var activity in JsonDocument.Parse(frame.ToString()).RootElement.GetProperty("activities").EnumerateArray())
+                {
+                    lock (streamed)
+                    {
+                        streamed.Add(activity.GetProperty("id").GetString()!);
+                    }
+                }
+            }
+        });
+
+        for (var round = 0; round < 5; round++)
+        {
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(i => client.SendAsync("/help", clientActivityId: $"interleave-{round}-{i}")));
+        }
+        await client.WaitForBotRepliesAsync(40);
+        var stored = (await client.ActivitiesAsync()).Select(a => a.GetProperty("id").GetString()!).ToHashSet();
+        Assert.Equal(80, stored.Count);
+        await Eventually.GetAsync(() => { lock (streamed) { return Task.FromResult(stored.Except(streamed).Count()); } }, n => n == 0, "every stored activity on the stream");
+        await socket.CloseOutputAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "done", default);
+        await reading.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(System.Net.WebSockets.WebSocketState.Closed, socket.State); // the server answered the close
+    }
+
+    [Fact]
     public async Task The_users_own_activity_is_echoed_with_its_client_activity_id_before_the_reply()
     {
         var client = await DirectLineTestClient.StartAsync(app.CreateClient());

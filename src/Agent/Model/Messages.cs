@@ -47,6 +47,8 @@ public enum OutgoingKind { Message, Update }
 /// </summary>
 public sealed record OutgoingMessage
 {
+    /// <summary>Also the outbox row's id: a later update names the message by it.</summary>
+    public Guid Id { get; init; } = Guid.CreateVersion7();
     public OutgoingKind Kind { get; init; } = OutgoingKind.Message;
     public string? Text { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -60,4 +62,10 @@ public sealed record OutgoingMessage
     /// <summary>When the reply was streamed live first: the stream it completes (channels replace the live text with it).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? StreamId { get; init; }
+    /// <summary>The turn (inbox row) this answers; channels that link replies to the user's message use it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Guid? InReplyTo { get; init; }
+    /// <summary>A trade plan card, rendered natively by each channel; <see cref="Text"/> is its plain fallback.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public PlanCard? Plan { get; init; }
 }

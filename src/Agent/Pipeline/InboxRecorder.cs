@@ -90,7 +90,6 @@ public sealed class InboxRecorder(NpgsqlDataSource dataSource, TimeProvider cloc
                 RETURNING id
                 """,
                 inboxId, channel, message.EventId, threadId, conversationId, userId.Value, eventId, Jsonb(BotJson.Serialize(message)), now));
-            batch.BatchCommands.Add(Command($"SELECT pg_notify('{PipelineSignals.InboxChannel}', '')"));
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
             var inserted = await reader.ReadAsync(cancellationToken);
             if (!inserted)
@@ -106,6 +105,7 @@ public sealed class InboxRecorder(NpgsqlDataSource dataSource, TimeProvider cloc
             await alsoInTransaction(connection, transaction, record, cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
+        await PipelineSignals.NotifyAsync(connection, PipelineSignals.InboxChannel, string.Empty, CancellationToken.None);
         return record;
     }
 

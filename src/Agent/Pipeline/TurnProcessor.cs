@@ -145,6 +145,7 @@ public sealed partial class TurnProcessor(
     private TurnContext NewTurn(IncomingMessage message, ChatThread thread, Conversation conversation, InboxItem item, string owner, IReadOnlyList<(string, EventContent)> resumed) =>
         new(message, thread, conversation, item.UserId)
         {
+            TurnId = item.Id,
             StepWriter = (role, content, ct) => WriteStepAsync(item, owner, role, content, ct),
             ResumedSteps = resumed,
         };
@@ -258,7 +259,7 @@ public sealed partial class TurnProcessor(
                 INSERT INTO outbox (id, conversation_id, thread_id, channel, payload, status, attempts, created_at, next_attempt_at, expires_at)
                 VALUES ($1, $2, $3, $4, $5, 'Pending', 0, $6, $6, $7)
                 """,
-                Guid.CreateVersion7(now), item.ConversationId, item.ThreadId, item.Channel, Jsonb(BotJson.Serialize(outgoing)), now, expires));
+                outgoing.Id, item.ConversationId, item.ThreadId, item.Channel, Jsonb(BotJson.Serialize(outgoing)), now, expires));
         }
         batch.BatchCommands.Add(Command(
             "UPDATE threads SET updated_at = $2, title = COALESCE(title, $3), lease_until = now() + $4 WHERE id = $1",
@@ -272,13 +273,13 @@ public sealed partial class TurnProcessor(
             batch.BatchCommands.Add(Command(
                 "UPDATE conversations SET current_thread_id = $2 WHERE id = $1", item.ConversationId, newThreadId));
         }
-        if (turn.Outgoing.Count > 0)
-        {
-            batch.BatchCommands.Add(Command($"SELECT pg_notify('{PipelineSignals.OutboxChannel}', '')"));
-        }
         await batch.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        signals.Outbox.Set();
+        if (turn.Outgoing.Count > 0)
+        {
+            signals.Outbox.Set();
+            await PipelineSignals.NotifyAsync(connection, PipelineSignals.OutboxChannel, string.Empty, CancellationToken.None);
+        }
         return true;
     }
 

@@ -190,6 +190,10 @@ public static class DirectLineEndpoints
                 JsonSerializer.Serialize(echo, ActivityJson.Options), now, ct);
         }, cancellationToken);
 
+        if (!record.Duplicate)
+        {
+            await store.NotifyAsync(conversationId, CancellationToken.None);
+        }
         return Results.Ok(new { id = record.InboxId.ToString("N") });
     }
 
@@ -254,7 +258,8 @@ public static class DirectLineEndpoints
         }
         finally
         {
-            if (socket.State == WebSocketState.Open)
+            // Answer the client's close (CloseReceived) as well as closing first: either way the handshake completes.
+            if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
                 try

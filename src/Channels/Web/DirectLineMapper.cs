@@ -71,8 +71,11 @@ public static class DirectLineMapper
         From = new ChannelAccount(BotId, botName, "bot"),
         Conversation = new ConversationAccount(conversationAddress),
         Recipient = new ChannelAccount(OwnerId, null, "user"),
-        Text = message.Text,
+        // The echo of the user's message has the inbox row's id: a reply names it.
+        ReplyToId = message.InReplyTo?.ToString("N"),
+        Text = message.Plan is null ? message.Text : null,
         TextFormat = "markdown",
+        Attachments = message.Plan is { } plan ? [PlanAdaptiveCard.ToAttachment(plan)] : null,
         SuggestedActions = message.Buttons is { Count: > 0 } buttons
             ? new SuggestedActions(buttons.Select(ToCardAction).ToList())
             : null,

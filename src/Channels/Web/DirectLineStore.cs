@@ -71,28 +71,61 @@ public sealed class DirectLineStore(NpgsqlDataSource dataSource, TimeProvider cl
         return new ActivityPage(activities, last?.ToString(CultureInfo.InvariantCulture));
     }
 
-    /// <summary>Appends the echo of a user's activity inside the inbound transaction.</summary>
+    /// <summary>
+    /// Appends the echo of a user's activity inside the inbound transaction, which already holds the conversation
+    /// row's lock (its upsert); the caller notifies streams after the commit (<see cref="NotifyAsync"/>).
+    /// </summary>
     public static async Task AppendInTransactionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string address, string activityId, string activityJson, DateTimeOffset at, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
         batch.BatchCommands.Add(InsertCommand(address, activityId, null, activityJson, at));
-        batch.BatchCommands.Add(NotifyCommand(address));
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Appends a bot activity for an outbox row once: a retried send finds the first one and returns its id.</summary>
+    /// <summary>
+    /// Appends a bot activity for an outbox row once: a retried send finds the first one and returns its id.
+    /// The conversation row is locked first, as the inbound transaction does, so within a conversation the
+    /// sequence (the watermark) follows commit order and a stream never steps over a row committed later.
+    /// </summary>
     public async Task<string> AppendForOutboxAsync(Guid outboxId, string address, string activityId, string activityJson, CancellationToken cancellationToken)
     {
-        await using var batch = dataSource.CreateBatch();
-        var insert = InsertCommand(address, activityId, outboxId, activityJson, clock.GetUtcNow());
-        insert.CommandText += " ON CONFLICT (outbox_id) DO NOTHING";
-        batch.BatchCommands.Add(insert);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT activity_id FROM directline_activities WHERE outbox_id = $1")
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        string id;
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
-            Parameters = { new() { Value = outboxId } },
-        });
-        batch.BatchCommands.Add(NotifyCommand(address));
-        return (string)(await batch.ExecuteScalarAsync(cancellationToken))!;
+            await using var batch = new NpgsqlBatch(connection, transaction);
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT 1 FROM conversations WHERE channel = $1 AND address = $2 FOR NO KEY UPDATE")
+            {
+                Parameters = { new() { Value = ChannelName }, new() { Value = address } },
+            });
+            var insert = InsertCommand(address, activityId, outboxId, activityJson, clock.GetUtcNow());
+            insert.CommandText += " ON CONFLICT (outbox_id) DO NOTHING";
+            batch.BatchCommands.Add(insert);
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+            await using var select = new NpgsqlCommand("SELECT activity_id FROM directline_activities WHERE outbox_id = $1", connection, transaction);
+            select.Parameters.Add(new() { Value = outboxId });
+            id = (string)(await select.ExecuteScalarAsync(cancellationToken))!;
+            await transaction.CommitAsync(cancellationToken);
+        }
+        await PipelineSignals.NotifyAsync(connection, DirectLineNotifier.Channel, address, CancellationToken.None);
+        return id;
+    }
+
+    /// <summary>The original timestamp of an activity, so a replacement keeps its place in the transcript.</summary>
+    public async Task<DateTimeOffset?> TimestampOfAsync(string address, string activityId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT (activity->>'timestamp')::timestamptz FROM directline_activities WHERE conversation_address = $1 AND activity_id = $2 ORDER BY seq LIMIT 1");
+        command.Parameters.Add(new() { Value = address });
+        command.Parameters.Add(new() { Value = activityId });
+        return await command.ExecuteScalarAsync(cancellationToken) is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : null;
+    }
+
+    /// <summary>Wakes the streams of a conversation in every replica.</summary>
+    public async Task NotifyAsync(string address, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await PipelineSignals.NotifyAsync(connection, DirectLineNotifier.Channel, address, cancellationToken);
     }
 
     private static NpgsqlBatchCommand InsertCommand(string address, string activityId, Guid? outboxId, string activityJson, DateTimeOffset at) =>
@@ -107,7 +140,4 @@ public sealed class DirectLineStore(NpgsqlDataSource dataSource, TimeProvider cl
                 new() { Value = at },
             },
         };
-
-    private static NpgsqlBatchCommand NotifyCommand(string address) =>
-        new($"SELECT pg_notify('{DirectLineNotifier.Channel}', $1)") { Parameters = { new() { Value = address } } };
 }

@@ -16,11 +16,14 @@ public sealed class WebChannelSender(DirectLineStore store, IOptions<WebOptions>
     public async Task<SendResult> SendAsync(OutboundDelivery delivery, CancellationToken cancellationToken)
     {
         var activityId = delivery.OutboxId.ToString("N");
-        var activity = DirectLineMapper.ToActivity(delivery.Message, activityId, delivery.ConversationAddress, options.Value.BotName, clock.GetUtcNow());
+        var at = clock.GetUtcNow();
         if (delivery.ReplacesPlatformMessageId is { } replaced)
         {
-            activity = activity with { ReplyToId = replaced };
+            // Web Chat replaces an activity when another arrives with the same id; the original timestamp keeps its place.
+            activityId = replaced;
+            at = await store.TimestampOfAsync(delivery.ConversationAddress, replaced, cancellationToken) ?? at;
         }
+        var activity = DirectLineMapper.ToActivity(delivery.Message, activityId, delivery.ConversationAddress, options.Value.BotName, at);
         var json = JsonSerializer.Serialize(activity, ActivityJson.Options);
         var id = await store.AppendForOutboxAsync(delivery.OutboxId, delivery.ConversationAddress, activityId, json, cancellationToken);
         return new SendResult.Sent(id);
