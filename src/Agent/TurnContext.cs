@@ -29,11 +29,12 @@ public sealed class TurnContext(IncomingMessage message, ChatThread thread, Conv
     public IReadOnlyList<OutgoingMessage> Outgoing => outgoing;
 
     /// <summary>Answers in the thread: records the assistant event and queues the message for delivery.</summary>
-    public OutgoingMessage Reply(string markdown, IReadOnlyList<MessageButton>? buttons = null, string? streamId = null, PlanCard? plan = null)
+    public OutgoingMessage Reply(string markdown, IReadOnlyList<MessageButton>? buttons = null, string? streamId = null, PlanCard? plan = null, Guid? id = null)
     {
         events.Add((EventRoles.Assistant, new EventContent { Text = markdown, Buttons = buttons }));
         var message = new OutgoingMessage
         {
+            Id = id ?? Guid.CreateVersion7(),
             Text = markdown,
             Buttons = buttons,
             ThreadKey = Message.Address.ThreadKey,

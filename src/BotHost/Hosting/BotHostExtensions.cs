@@ -1,4 +1,5 @@
 using Bot.Agent;
+using Bot.Agent.Trading;
 using Bot.Agent.Finance;
 using Bot.BotHost.Endpoints;
 using Bot.Channels;
@@ -43,6 +44,7 @@ public static class BotHostExtensions
         services.AddBotStorage(connectionString);
         services.AddBotAgent();
         services.AddFinance();
+        services.AddTrading();
         services.AddWebChannel();
         services.AddDataProtection().SetApplicationName("finance-bot");
         services.AddOptions<KeyManagementOptions>()
