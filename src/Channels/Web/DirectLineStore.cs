@@ -115,10 +115,14 @@ public sealed class DirectLineStore(NpgsqlDataSource dataSource, TimeProvider cl
     public async Task<DateTimeOffset?> TimestampOfAsync(string address, string activityId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT (activity->>'timestamp')::timestamptz FROM directline_activities WHERE conversation_address = $1 AND activity_id = $2 ORDER BY seq LIMIT 1");
+            "SELECT activity->>'timestamp' FROM directline_activities WHERE conversation_address = $1 AND activity_id = $2 ORDER BY seq LIMIT 1");
         command.Parameters.Add(new() { Value = address });
         command.Parameters.Add(new() { Value = activityId });
-        return await command.ExecuteScalarAsync(cancellationToken) is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : null;
+        // The text as first sent (a timestamptz cast would round it to microseconds).
+        return await command.ExecuteScalarAsync(cancellationToken) is string text
+            && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var at)
+            ? at
+            : null;
     }
 
     /// <summary>Wakes the streams of a conversation in every replica.</summary>
