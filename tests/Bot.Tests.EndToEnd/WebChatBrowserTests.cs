@@ -84,6 +84,41 @@ public sealed partial class WebChatBrowserTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_plan_card_is_approved_with_one_click_and_then_shows_its_outcome()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var host = await BotHostProcess.StartAsync(database.ConnectionString);
+        await using var browser = await BrowserPage.OpenAsync(host);
+
+        await browser.RunAsync(output, async page =>
+        {
+            await page.GotoAsync("/");
+            var chat = new ChatPage(page);
+            await chat.SendAsync("/buy 5 AAPL limit 190");
+
+            // The plan arrives as an Adaptive Card with its buttons.
+            var approve = chat.Transcript.GetByRole(AriaRole.Button, new() { Name = "Approve" });
+            await Expect(approve).ToBeVisibleAsync();
+            await Expect(chat.Transcript.GetByText("Trade plan: buy 5 AAPL")).ToBeVisibleAsync();
+            await Expect(chat.Transcript.GetByRole(AriaRole.Button, new() { Name = "Decline" })).ToBeVisibleAsync();
+
+            await approve.ClickAsync();
+
+            // The card turns into the outcome: no live buttons are left, and the order reached the paper broker once.
+            await Expect(chat.Transcript.GetByRole(AriaRole.Button, new() { Name = "Approve" })).ToHaveCountAsync(0);
+            await Expect(chat.Transcript.GetByText(new Regex("at the paper broker \\(paper, no real money\\)")).First).ToBeVisibleAsync();
+            Assert.Equal(1, await database.CountAsync("SELECT count(*) FROM paper_orders"));
+
+            // A second click, had it been possible, changes nothing: pressing the old button's action again by command.
+            var plan = await database.ScalarAsync<string>("SELECT short_id || ' ' || snapshot_hash FROM trade_plans");
+            await chat.SendAsync("/plan approve " + plan);
+            await Expect(chat.Transcript.GetByRole(AriaRole.Paragraph).Filter(new() { HasTextRegex = new Regex("already approved") })).ToBeVisibleAsync();
+            Assert.Equal(1, await database.CountAsync("SELECT count(*) FROM paper_orders"));
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "webchat-plan-card.png") });
+        });
+    }
+
+    [Fact]
     public async Task A_thread_of_another_channel_shows_its_history_read_only()
     {
         await using var database = await TestDatabase.CreateAsync();

@@ -53,7 +53,7 @@ public sealed partial class TradePlanSweeper(IServiceScopeFactory scopes, TimePr
         var outbox = scope.ServiceProvider.GetRequiredService<OutboxWriter>();
         var now = clock.GetUtcNow();
 
-        var expired = await db.TradePlans.AsNoTracking().Where(p => p.Status == TradePlanStatus.Proposed && p.ExpiresAt <= now).Take(50).ToListAsync(cancellationToken);
+        var expired = await db.TradePlans.AsNoTracking().Where(p => p.Status == TradePlanStatus.Proposed && p.ExpiresAt <= now).OrderBy(p => p.ExpiresAt).Take(50).ToListAsync(cancellationToken);
         foreach (var plan in expired)
         {
             if (await plans.ExpireAsync(plan, cancellationToken))
@@ -64,7 +64,7 @@ public sealed partial class TradePlanSweeper(IServiceScopeFactory scopes, TimePr
 
         var stalled = await db.TradePlans.AsNoTracking()
             .Where(p => (p.Status == TradePlanStatus.Approved || p.Status == TradePlanStatus.Submitting) && p.ExecutionLeaseUntil < now)
-            .Select(p => p.Id).Take(20).ToListAsync(cancellationToken);
+            .OrderBy(p => p.UpdatedAt).Select(p => p.Id).Take(20).ToListAsync(cancellationToken);
         foreach (var id in stalled)
         {
             if (await plans.ClaimExecutionAsync(id, cancellationToken))
@@ -77,7 +77,7 @@ public sealed partial class TradePlanSweeper(IServiceScopeFactory scopes, TimePr
 
         var working = await db.TradePlans.AsNoTracking()
             .Where(p => p.Status == TradePlanStatus.Submitted || (p.Status == TradePlanStatus.PartiallyFilled && p.Orders.Any(o => o.Status == PlanOrderStatus.Working || o.Status == PlanOrderStatus.Submitted)))
-            .Select(p => p.Id).Take(50).ToListAsync(cancellationToken);
+            .OrderBy(p => p.UpdatedAt).Select(p => p.Id).Take(50).ToListAsync(cancellationToken);
         foreach (var id in working)
         {
             if (await plans.RefreshAsync(id, cancellationToken))

@@ -5,17 +5,20 @@ using Bot.Agent.Model;
 namespace Bot.Channels.BotFramework;
 
 /// <summary>
-/// A trade plan as an Adaptive Card 1.5 (Teams and the web chat). Buttons are <c>Action.Execute</c> (Universal
-/// Actions: Teams answers with the updated card) with an <c>Action.Submit</c> fallback for hosts without them;
-/// both carry the same data, which a host posts back as the activity's value.
+/// A trade plan as an Adaptive Card 1.5 (Teams and the web chat). With universal actions (Teams) the buttons are
+/// <c>Action.Execute</c>, which Teams answers with the updated card, with an <c>Action.Submit</c> fallback; both
+/// carry the same data, which a host posts back as the activity's value. Web Chat 4.18 renders Action.Execute but
+/// reports it as an unknown action when clicked (its renderer knows the type, so the fallback is never used), so
+/// the web chat gets plain <c>Action.Submit</c> buttons.
 /// </summary>
 public static class PlanAdaptiveCard
 {
     public const string ContentType = "application/vnd.microsoft.card.adaptive";
 
-    public static Attachment ToAttachment(PlanCard plan) => new(ContentType, System.Text.Json.JsonSerializer.SerializeToElement(Build(plan)));
+    public static Attachment ToAttachment(PlanCard plan, bool universalActions) =>
+        new(ContentType, System.Text.Json.JsonSerializer.SerializeToElement(Build(plan, universalActions)));
 
-    public static JsonObject Build(PlanCard plan)
+    public static JsonObject Build(PlanCard plan, bool universalActions = true)
     {
         var body = new JsonArray
         {
@@ -62,23 +65,30 @@ public static class PlanAdaptiveCard
         };
         if (plan.Actions.Count > 0)
         {
-            card["actions"] = new JsonArray(plan.Actions.Select(a => (JsonNode)Action(a)).ToArray());
+            card["actions"] = new JsonArray(plan.Actions.Select(a => (JsonNode)(universalActions ? Action(a) : Submit(a))).ToArray());
         }
         return card;
     }
 
-    private static JsonObject Action(PlanCardAction action)
+    private static JsonObject Action(PlanCardAction action) => new()
     {
-        JsonObject Data() => new() { ["action"] = action.Command, ["args"] = action.Arguments };
-        var style = action.Destructive ? "destructive" : "positive";
-        return new JsonObject
-        {
-            ["type"] = "Action.Execute",
-            ["title"] = action.Label,
-            ["verb"] = "plan." + action.Operation,
-            ["data"] = Data(),
-            ["style"] = style,
-            ["fallback"] = new JsonObject { ["type"] = "Action.Submit", ["title"] = action.Label, ["data"] = Data(), ["style"] = style },
-        };
-    }
+        ["type"] = "Action.Execute",
+        ["title"] = action.Label,
+        ["verb"] = "plan." + action.Operation,
+        ["data"] = Data(action),
+        ["style"] = Style(action),
+        ["fallback"] = Submit(action),
+    };
+
+    private static JsonObject Submit(PlanCardAction action) => new()
+    {
+        ["type"] = "Action.Submit",
+        ["title"] = action.Label,
+        ["data"] = Data(action),
+        ["style"] = Style(action),
+    };
+
+    private static JsonObject Data(PlanCardAction action) => new() { ["action"] = action.Command, ["args"] = action.Arguments };
+
+    private static string Style(PlanCardAction action) => action.Destructive ? "destructive" : "positive";
 }

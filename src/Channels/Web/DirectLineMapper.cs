@@ -75,7 +75,7 @@ public static class DirectLineMapper
         ReplyToId = message.InReplyTo?.ToString("N"),
         Text = message.Plan is null ? message.Text : null,
         TextFormat = "markdown",
-        Attachments = message.Plan is { } plan ? [PlanAdaptiveCard.ToAttachment(plan)] : null,
+        Attachments = message.Plan is { } plan ? [PlanAdaptiveCard.ToAttachment(plan, universalActions: false)] : null,
         SuggestedActions = message.Buttons is { Count: > 0 } buttons
             ? new SuggestedActions(buttons.Select(ToCardAction).ToList())
             : null,

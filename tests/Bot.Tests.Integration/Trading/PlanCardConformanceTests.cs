@@ -25,6 +25,7 @@ public class PlanCardConformanceTests
         var cards = new[]
         {
             Card("Waiting for your approval", Buttons, null),
+            Card("Waiting for your approval (web chat buttons)", Buttons, null),
             Card("Filled", [], "Filled at the paper broker (paper, no real money): BUY 5 AAPL: filled at 189.40."),
             Card("Expired", [], "Expired before it was approved."),
             Card("Partly filled", [], "Partly filled.",
@@ -38,7 +39,7 @@ public class PlanCardConformanceTests
             for (var i = 0; i < cards.Length; i++)
             {
                 var file = Path.Combine(folder.FullName, $"card-{i}.json");
-                await File.WriteAllTextAsync(file, PlanAdaptiveCard.Build(cards[i]).ToJsonString());
+                await File.WriteAllTextAsync(file, PlanAdaptiveCard.Build(cards[i], universalActions: i != 1).ToJsonString());
                 files.Add(file);
             }
             var schema = Path.Combine(RepoPaths.Conformance, "adaptivecards", "1.5.0", "adaptive-card.json");
