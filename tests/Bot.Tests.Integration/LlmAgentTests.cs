@@ -110,6 +110,28 @@ public class LlmAgentTests(LlmFactory app) : IClassFixture<LlmFactory>
     }
 
     [Fact]
+    public async Task The_model_can_only_propose_a_plan_and_the_user_gets_its_card()
+    {
+        var inbound = await driver.ReceiveAsync("Buy me 2 MSFT under 999");
+        PostTurn(app.NewScript()
+            .Then(ScriptedChatClient.ToolCalls(("call-p", "propose_trade_plan", new Dictionary<string, object?>
+            {
+                ["orders"] = new[] { new Dictionary<string, object?> { ["symbol"] = "msft", ["side"] = "buy", ["quantity"] = 2, ["limitPrice"] = 999 } },
+                ["rationale"] = "You asked for two Microsoft shares.",
+            })))
+            .Then(ScriptedChatClient.Text("I proposed the plan; approve it on the card if it looks right.")));
+
+        await driver.RunAsync(inbound.ThreadId);
+
+        Assert.Equal("Proposed", await app.Database.ScalarAsync<string>("SELECT status FROM trade_plans WHERE thread_id = $1", inbound.ThreadId));
+        Assert.Equal(1, await app.Database.CountAsync("SELECT count(*) FROM outbox WHERE thread_id = $1 AND payload->'plan' IS NOT NULL", inbound.ThreadId));
+        Assert.Equal("I proposed the plan; approve it on the card if it looks right.", await driver.LastReplyAsync(inbound.ThreadId));
+        var result = app.Chat.Calls[1].Messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Single();
+        Assert.Contains("Nothing is executed unless they press Approve", result.Result!.ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, await app.Database.CountAsync("SELECT count(*) FROM paper_orders WHERE user_id = $1", inbound.UserId));
+    }
+
+    [Fact]
     public async Task Facts_the_user_states_are_kept_after_the_reply()
     {
         var inbound = await driver.ReceiveAsync("My base currency is EUR.");
