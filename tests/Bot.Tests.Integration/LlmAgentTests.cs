@@ -132,6 +132,51 @@ public class LlmAgentTests(LlmFactory app) : IClassFixture<LlmFactory>
     }
 
     [Fact]
+    public async Task A_delegated_sub_agent_works_in_its_own_context_with_its_steps_under_the_same_turn()
+    {
+        var inbound = await driver.ReceiveAsync("Analyse what I remember about my goals");
+        PostTurn(app.NewScript()
+            // The main loop hands the task over, limiting the sub-agent to one tool.
+            .Then(ScriptedChatClient.ToolCalls(("call-d", "delegate", new Dictionary<string, object?>
+            {
+                ["task"] = "List the user's goals from memory and summarise them in one line.",
+                ["tools"] = new[] { "list_memory" },
+            })))
+            // The sub-agent's own loop: a tool call, then its answer.
+            .Then(ScriptedChatClient.ToolCalls(("call-s", "list_memory", null)))
+            .Then(ScriptedChatClient.Text("No goals are remembered yet."))
+            // Back in the main loop.
+            .Then(ScriptedChatClient.Text("I looked: no goals are remembered yet.")));
+
+        await driver.RunAsync(inbound.ThreadId);
+
+        var sub = app.Chat.Calls[1];
+        Assert.Equal(2, sub.Messages.Count); // its own short context: a system prompt and the task
+        Assert.Equal("List the user's goals from memory and summarise them in one line.", sub.Messages[1].Text);
+        Assert.Equal(["list_memory"], sub.Options!.Tools!.Select(t => t.Name));
+        var delegated = app.Chat.Calls[3].Messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Single(r => r.CallId == "call-d");
+        Assert.Contains("No goals are remembered yet.", delegated.Result!.ToString(), StringComparison.Ordinal);
+
+        var steps = await EventsAsync(inbound.ThreadId);
+        var subSteps = steps.Where(e => e.Content.TryGetProperty("subagent", out _)).ToList();
+        Assert.Equal(3, subSteps.Count); // its tool call, the tool's result, its answer
+        Assert.Equal(subSteps.Count, await app.Database.CountAsync("SELECT count(*) FROM thread_events WHERE turn_id = $1 AND content ? 'subagent'", inbound.InboxId));
+        Assert.Equal("I looked: no goals are remembered yet.", await driver.LastReplyAsync(inbound.ThreadId));
+    }
+
+    [Fact]
+    public async Task A_sub_agent_cannot_delegate_again()
+    {
+        var inbound = await driver.ReceiveAsync("Go deep");
+        PostTurn(app.NewScript()
+            .Then(ScriptedChatClient.ToolCalls(("call-d", "delegate", new Dictionary<string, object?> { ["task"] = "x", ["tools"] = new[] { "delegate" } })))
+            .Then(ScriptedChatClient.Text("Could not delegate twice.")));
+        await driver.RunAsync(inbound.ThreadId);
+        var result = app.Chat.Calls[1].Messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Single();
+        Assert.Contains("forbidden tools for a sub-agent: delegate", result.Result!.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Facts_the_user_states_are_kept_after_the_reply()
     {
         var inbound = await driver.ReceiveAsync("My base currency is EUR.");
