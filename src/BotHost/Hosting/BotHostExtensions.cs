@@ -1,5 +1,6 @@
 using Bot.Agent;
 using Bot.Agent.Finance;
+using Bot.Agent.Scheduling;
 using Bot.BotHost.Endpoints;
 using Bot.Channels;
 using Bot.Channels.Web;
@@ -43,6 +44,7 @@ public static class BotHostExtensions
         services.AddBotStorage(connectionString);
         services.AddBotAgent();
         services.AddFinance();
+        services.AddScheduling(configuration, connectionString);
         services.AddWebChannel();
         services.AddDataProtection().SetApplicationName("finance-bot");
         services.AddOptions<KeyManagementOptions>()
