@@ -14,6 +14,12 @@ public sealed class ScheduleCommand(ScheduleService schedules, IOptions<LlmOptio
 
     public async Task RunAsync(TurnContext turn, string argument, CancellationToken cancellationToken)
     {
+        if (argument.Equals("list", StringComparison.OrdinalIgnoreCase))
+        {
+            var (text, buttons) = ScheduleMarkdown.List(await schedules.ListAsync(turn.UserId, cancellationToken));
+            turn.Reply(text, buttons.Count > 0 ? buttons : null);
+            return;
+        }
         switch (ScheduleParser.Parse(argument))
         {
             case ScheduleCommandRequest.Help:

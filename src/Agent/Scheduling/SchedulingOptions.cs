@@ -14,6 +14,13 @@ public sealed class SchedulingOptions
     [Range(0, 1440, ErrorMessage = "Scheduling:MisfireGraceMinutes must be between 0 and 1440 (minutes).")]
     public double MisfireGraceMinutes { get; set; } = 60;
 
+    /// <summary>
+    /// How late Quartz may fire a trigger before it counts the firing as misfired; a misfired trigger fires once, now.
+    /// Either way the job then runs the occurrence or skips it by <see cref="MisfireGraceMinutes"/>.
+    /// </summary>
+    [Range(1, 3600, ErrorMessage = "Scheduling:MisfireThresholdSeconds must be between 1 and 3600.")]
+    public double MisfireThresholdSeconds { get; set; } = 60;
+
     /// <summary>The shortest interval (and the shortest gap between cron firings) a user may schedule.</summary>
     [Range(1, 86_400, ErrorMessage = "Scheduling:MinIntervalSeconds must be between 1 and 86400.")]
     public int MinIntervalSeconds { get; set; } = 60;

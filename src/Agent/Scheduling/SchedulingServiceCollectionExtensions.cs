@@ -35,6 +35,7 @@ public static class SchedulingServiceCollectionExtensions
                     cluster.CheckinInterval = TimeSpan.FromSeconds(settings.CheckinSeconds);
                     cluster.CheckinMisfireThreshold = TimeSpan.FromSeconds(settings.CheckinSeconds * 2);
                 });
+                store.ConfigureStore(ado => ado.MisfireThreshold = TimeSpan.FromSeconds(settings.MisfireThresholdSeconds));
                 store.UseSystemTextJsonSerializer();
                 // Quartz creates its own tables (qrtz_*) when missing, from the script shipped with the Quartz version
                 // in use; our migrations do not copy it. It only ever creates (never alters or drops), and the account

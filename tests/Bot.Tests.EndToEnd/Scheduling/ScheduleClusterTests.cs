@@ -25,7 +25,7 @@ public partial class ScheduleClusterTests(ITestOutputHelper output)
         var created = await AskAsync(client, "/schedule every 1s Tick: /timezone");
         Assert.StartsWith("Scheduled **Tick**", created, StringComparison.Ordinal);
         var scheduleId = await ScheduleIdAsync(db, created);
-        Assert.Equal(2, await db.CountAsync("SELECT count(*) FROM qrtz_scheduler_state"));
+        await Eventually.GetAsync(() => db.CountAsync("SELECT count(*) FROM qrtz_scheduler_state"), n => n == 2, "both replicas in the Quartz cluster", Patience);
 
         await Eventually.GetAsync(() => DeliveredAsync(db, scheduleId), n => n >= 10, "10 delivered runs", Patience);
         // Kill (SIGKILL) the replica that is firing: the other one must take over.

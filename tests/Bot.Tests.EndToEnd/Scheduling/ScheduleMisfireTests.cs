@@ -24,6 +24,11 @@ internal static class MisfireScenario
         var client = await DirectLineTestClient.StartAsync(http);
         var now = DateTimeOffset.UtcNow;
         var fireAt = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero) + Lead;
+        if (fireAt.Second == 0)
+        {
+            // Times on the minute are shown without seconds; keep the expected texts below simple.
+            fireAt = fireAt.AddSeconds(1);
+        }
         var cron = string.Create(CultureInfo.InvariantCulture, $"{fireAt.Second} {fireAt.Minute} {fireAt.Hour} * * ?");
         var created = await AskAsync(client, $"/schedule cron \"{cron}\" UTC Catch-up: /timezone");
         Assert.StartsWith("Scheduled **Catch-up**", created, StringComparison.Ordinal);
@@ -76,7 +81,11 @@ public class ScheduleCatchUpTests
 
 }
 
-/// <summary>Back later than the grace period (3 s here): the missed firing is skipped, and the skip is recorded.</summary>
+/// <summary>
+/// Back later than the grace period (3 s here): the missed firing is skipped, and the skip is recorded. Quartz's own
+/// misfire threshold is 1 s here, so this firing also goes through Quartz's misfire handling (fire once, now), where
+/// the catch-up test's goes through an ordinary late firing.
+/// </summary>
 public class ScheduleSkipTests
 {
     [Fact]
@@ -88,7 +97,7 @@ public class ScheduleSkipTests
         // Start again only once the firing is further in the past than the grace period.
         await WaitUntilAsync(stopped.FireAt + grace + TimeSpan.FromSeconds(1));
 
-        await using var host = await BotHostProcess.StartAsync(db.ConnectionString, Settings(("Scheduling:MisfireGraceMinutes", "0.05")));
+        await using var host = await BotHostProcess.StartAsync(db.ConnectionString, Settings(("Scheduling:MisfireGraceMinutes", "0.05"), ("Scheduling:MisfireThresholdSeconds", "1")));
         using var http = new HttpClient { BaseAddress = host.BaseUrl };
         var client = DirectLineTestClient.Resume(http, stopped.Client.ConversationId, stopped.Client.Token);
         await Eventually.GetAsync(

@@ -58,7 +58,7 @@ public class ScheduleWebChatTests(ScheduleWebFactory app) : IClassFixture<Schedu
         var replies = await client.BotRepliesAsync();
         Assert.Equal(runs, replies.Count(r => Text(r).StartsWith("**What I can do**", StringComparison.Ordinal)));
         // The scheduled threads are listed, and the conversation still points at the user's own thread.
-        var threads = await http.GetStringAsync(new Uri("/api/threads", UriKind.Relative));
+        var threads = await http.GetStringAsync(new Uri("/api/threads?limit=200", UriKind.Relative));
         Assert.True(threads.Split("\"title\":\"Tick\"").Length - 1 >= runs, threads);
         Assert.Equal(userThread, await app.Database.ScalarAsync<Guid>("SELECT current_thread_id FROM conversations WHERE address = $1", client.ConversationId));
         Assert.Equal(0, await TriggerCountAsync(scheduleId));

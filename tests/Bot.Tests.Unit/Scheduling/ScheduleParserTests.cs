@@ -172,6 +172,17 @@ public class ScheduleParserTests
     public void Manage_without_a_code_asks_for_one() =>
         Assert.StartsWith("Say which schedule to pause", Error("pause"), StringComparison.Ordinal);
 
+    [Fact]
+    public void Every_example_the_help_shows_parses()
+    {
+        var examples = ScheduleParser.Syntax.Split('\n').Where(l => l.StartsWith("- `/schedule ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(5, examples.Count);
+        foreach (var example in examples)
+        {
+            Created(example["- `/schedule ".Length..].TrimEnd('`'));
+        }
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("help")]
