@@ -35,6 +35,10 @@ public sealed record IncomingMessage
     public DateTimeOffset Timestamp { get; init; }
     /// <summary>What the channel needs to send to this conversation later, as JSON (service URL, etc.).</summary>
     public string? ConversationReference { get; init; }
+    /// <summary>The sender's IANA time zone, when the channel says (Web Chat's <c>localTimezone</c>).</summary>
+    public string? TimeZone { get; init; }
+    /// <summary>Set when a schedule fired this message rather than a person writing it.</summary>
+    public Guid? ScheduleId { get; init; }
 }
 
 /// <summary>A button on an outgoing message: a label and the action it invokes.</summary>

@@ -157,13 +157,15 @@ public sealed class InboxRecorder(NpgsqlDataSource dataSource, TimeProvider cloc
     private static async Task<(Guid Id, Guid? CurrentThreadId)> UpsertConversationAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IncomingMessage message, DateTimeOffset now, CancellationToken cancellationToken)
     {
         // DO UPDATE (not DO NOTHING) so the row comes back and stays locked until commit: messages of one
-        // conversation then agree on its current thread.
+        // conversation then agree on its current thread. A message from the conversation also means the bot can reach it
+        // again (the user unblocked it), so an earlier "unreachable" mark is cleared.
         await using var command = new NpgsqlCommand(
             """
             INSERT INTO conversations (id, channel, address, reference, is_group, created_at)
             VALUES ($1, $2, $3, COALESCE($4, '{}'::jsonb), $5, $6)
             ON CONFLICT (channel, address) DO UPDATE
-               SET reference = COALESCE($4, conversations.reference)
+               SET reference = COALESCE($4, conversations.reference),
+                   unreachable_since = NULL, unreachable_reason = NULL
             RETURNING id, current_thread_id
             """,
             connection, transaction);

@@ -1,6 +1,7 @@
 using Bot.Agent;
 using Bot.Agent.Trading;
 using Bot.Agent.Finance;
+using Bot.Agent.Scheduling;
 using Bot.BotHost.Endpoints;
 using Bot.Channels;
 using Bot.Channels.Web;
@@ -45,6 +46,7 @@ public static class BotHostExtensions
         services.AddBotAgent();
         services.AddFinance();
         services.AddTrading();
+        services.AddScheduling(configuration, connectionString);
         services.AddWebChannel();
         services.AddDataProtection().SetApplicationName("finance-bot");
         services.AddOptions<KeyManagementOptions>()

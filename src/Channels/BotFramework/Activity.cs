@@ -20,6 +20,8 @@ public sealed record Activity
     public string? Text { get; init; }
     public string? TextFormat { get; init; }
     public string? Locale { get; init; }
+    /// <summary>The sender's IANA time zone (Web Chat sets it from the browser).</summary>
+    public string? LocalTimezone { get; init; }
     public string? ReplyToId { get; init; }
     public string? Name { get; init; }
     public JsonElement? Value { get; init; }

@@ -48,6 +48,7 @@ public static class DirectLineMapper
         ThreadMode = ThreadMode.ConversationIsThread,
         IsGroup = false,
         Timestamp = receivedAt,
+        TimeZone = activity.LocalTimezone,
     };
 
     /// <summary>The echo of the user's own activity, as Web Chat expects to receive it back on the stream.</summary>

@@ -6,6 +6,8 @@ public sealed class User
     public Guid Id { get; set; } = Guid.CreateVersion7();
     public required string DisplayName { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>The user's IANA time zone, once known (schedules use it when a command names none).</summary>
+    public string? TimeZone { get; set; }
 }
 
 /// <summary>One account of a user on one channel (a Telegram user id, a Slack user, the web owner).</summary>

@@ -1,0 +1,47 @@
+using System.Globalization;
+using System.Text;
+
+namespace Bot.Agent.Scheduling;
+
+/// <summary>
+/// Wraps the agent's turn handler with what scheduling needs from a person's turn: the time zone the channel reports
+/// is remembered (when none is known yet), and schedules the service paused are announced once, after the answer.
+/// Turns a schedule fired pass straight through.
+/// </summary>
+public sealed class SchedulingTurnHandler(ITurnHandler inner, ScheduleService schedules) : ITurnHandler
+{
+    public async Task HandleAsync(TurnContext turn, CancellationToken cancellationToken)
+    {
+        if (turn.Message.ScheduleId is not null)
+        {
+            await inner.HandleAsync(turn, cancellationToken);
+            return;
+        }
+        if (TimeZones.TryFind(turn.Message.TimeZone, out _, out var reported))
+        {
+            await schedules.RememberTimeZoneAsync(turn.UserId, reported, onlyIfUnknown: true, cancellationToken);
+        }
+
+        await inner.HandleAsync(turn, cancellationToken);
+
+        if (turn.Conversation.IsGroup)
+        {
+            return;
+        }
+        var paused = await schedules.PendingPauseNoticesAsync(turn.UserId, cancellationToken);
+        if (paused.Count == 0)
+        {
+            return;
+        }
+        var notice = new StringBuilder();
+        foreach (var schedule in paused)
+        {
+            notice.Append(CultureInfo.InvariantCulture, $"Your schedule **{schedule.Title}** `#{ScheduleService.CodeOf(schedule.Id)}` was paused: {schedule.PausedReason}. ");
+            notice.Append(CultureInfo.InvariantCulture, $"`/schedule resume {ScheduleService.CodeOf(schedule.Id)}` resumes it.\n");
+        }
+        turn.Reply(notice.ToString().TrimEnd());
+        // Told once: cleared when this turn is committed (a turn that is re-run before then tells it again).
+        var ids = paused.Select(s => s.Id).ToList();
+        turn.AfterCommit(ct => schedules.ClearPauseNoticesAsync(ids, ct));
+    }
+}
