@@ -57,7 +57,8 @@ public sealed class LlmAgent(
 
         var reply = result.Text.Length > 0 ? result.Text : "I have no answer to that. Could you rephrase it?";
         turn.Reply(reply, streamId: observer.Streamed ? streamId : null);
-        var userText = turn.Message.Text ?? string.Empty;
+        // A scheduled prompt is the user's standing instruction, not something they just said: no facts from it.
+        var userText = turn.Message.ScheduleId is null ? turn.Message.Text ?? string.Empty : string.Empty;
         turn.AfterCommit(ct => postTurn.RunAsync(turn.Thread, turn.Conversation, turn.UserId, userText, reply, window, ct));
     }
 

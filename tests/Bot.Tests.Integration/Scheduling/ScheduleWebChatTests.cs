@@ -36,6 +36,10 @@ public class ScheduleWebChatTests(ScheduleWebFactory app) : IClassFixture<Schedu
             () => app.Database.CountAsync("SELECT count(*) FROM schedule_runs WHERE schedule_id = $1 AND status = 'Delivered'", scheduleId),
             n => n >= 3, "three delivered runs", Patience);
         await client.SendAsync($"/schedule pause {Code(created)}");
+        // The pause is a turn of its own: wait until it is done before counting, or a run may still start.
+        await Eventually.GetAsync(
+            () => app.Database.CountAsync("SELECT count(*) FROM schedules WHERE id = $1 AND NOT enabled", scheduleId),
+            n => n == 1, "the pause to take effect", Patience);
         await Eventually.GetAsync(
             () => app.Database.CountAsync("SELECT count(*) FROM schedule_runs WHERE schedule_id = $1 AND status = 'Queued'", scheduleId),
             n => n == 0, "the last runs to settle", Patience);
@@ -61,7 +65,7 @@ public class ScheduleWebChatTests(ScheduleWebFactory app) : IClassFixture<Schedu
         var threads = await http.GetStringAsync(new Uri("/api/threads?limit=200", UriKind.Relative));
         Assert.True(threads.Split("\"title\":\"Tick\"").Length - 1 >= runs, threads);
         Assert.Equal(userThread, await app.Database.ScalarAsync<Guid>("SELECT current_thread_id FROM conversations WHERE address = $1", client.ConversationId));
-        Assert.Equal(0, await TriggerCountAsync(scheduleId));
+        await Eventually.GetAsync(() => TriggerCountAsync(scheduleId), n => n == 0, "the trigger to be removed", Patience);
     }
 
     [Fact]
