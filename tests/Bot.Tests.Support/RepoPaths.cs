@@ -15,7 +15,23 @@ public static class RepoPaths
 
     public static string Peers => Path.Combine(Root, "tests", "peers");
 
-    public static string Conformance => Path.GetFullPath(Path.Combine(Root, "..", "shared", "conformance"));
+    /// <summary>
+    /// The vendors' specs (test data, never edited): <c>shared/conformance</c> beside the checkout, as CI lays it out,
+    /// or wherever BOT_CONFORMANCE_DIR points.
+    /// </summary>
+    public static string Conformance
+    {
+        get
+        {
+            var folder = Environment.GetEnvironmentVariable("BOT_CONFORMANCE_DIR") is { Length: > 0 } configured
+                ? configured
+                : Path.GetFullPath(Path.Combine(Root, "..", "shared", "conformance"));
+            return Directory.Exists(folder)
+                ? folder
+                : throw new DirectoryNotFoundException(
+                    $"The vendor specs are not at {folder}. They live in shared/conformance beside the checkout; set BOT_CONFORMANCE_DIR to use another place.");
+        }
+    }
 
     private static string FindRoot()
     {

@@ -63,44 +63,43 @@ public static class DirectLineMapper
         Recipient = new ChannelAccount(BotId, null, "bot"),
     };
 
-    public static Activity ToActivity(OutgoingMessage message, string activityId, string conversationAddress, string botName, DateTimeOffset at) => new()
-    {
-        Type = Activity.Types.Message,
-        Id = activityId,
-        Timestamp = at,
-        ChannelId = ChannelId,
-        From = new ChannelAccount(BotId, botName, "bot"),
-        Conversation = new ConversationAccount(conversationAddress),
-        Recipient = new ChannelAccount(OwnerId, null, "user"),
-        // The echo of the user's message has the inbox row's id: a reply names it.
-        ReplyToId = message.InReplyTo?.ToString("N"),
-        Text = message.Plan is null ? message.Text : null,
-        TextFormat = "markdown",
-        Attachments = message.Plan is { } plan ? [PlanAdaptiveCard.ToAttachment(plan, universalActions: false)] : null,
-        SuggestedActions = message.Buttons is { Count: > 0 } buttons
-            ? new SuggestedActions(buttons.Select(ToCardAction).ToList())
-            : null,
-        // Completes a reply that was streamed live: Web Chat replaces the streamed text with this message.
-        ChannelData = message.StreamId is { } streamId
-            ? JsonSerializer.SerializeToElement(new { streamType = "final", streamId })
-            : null,
-    };
+    public static Activity ToActivity(OutgoingMessage message, string activityId, string conversationAddress, string botName, DateTimeOffset at) =>
+        FromBot(Activity.Types.Message, activityId, conversationAddress, botName, at) with
+        {
+            // The echo of the user's message has the inbox row's id: a reply names it.
+            ReplyToId = message.InReplyTo?.ToString("N"),
+            Text = message.Plan is null ? message.Text : null,
+            TextFormat = "markdown",
+            Attachments = message.Plan is { } plan ? [PlanAdaptiveCard.ToAttachment(plan, universalActions: false)] : null,
+            SuggestedActions = message.Buttons is { Count: > 0 } buttons
+                ? new SuggestedActions(buttons.Select(ToCardAction).ToList())
+                : null,
+            // Completes a reply that was streamed live: Web Chat replaces the streamed text with this message.
+            ChannelData = message.StreamId is { } streamId
+                ? JsonSerializer.SerializeToElement(new { streamType = "final", streamId })
+                : null,
+        };
 
     /// <summary>A typing activity: the indicator, or (with text) the reply so far in Web Chat's livestreaming form.</summary>
-    public static Activity Typing(string activityId, string conversationAddress, string botName, DateTimeOffset at, string? streamId = null, int sequence = 0, string? text = null) => new()
+    public static Activity Typing(string activityId, string conversationAddress, string botName, DateTimeOffset at, string? streamId = null, int sequence = 0, string? text = null) =>
+        FromBot(Activity.Types.Typing, activityId, conversationAddress, botName, at) with
+        {
+            Text = text,
+            // The first chunk's id is the stream's id; later chunks name it.
+            ChannelData = text is null ? null
+                : sequence == 1 ? JsonSerializer.SerializeToElement(new { streamType = "streaming", streamSequence = sequence })
+                : JsonSerializer.SerializeToElement(new { streamType = "streaming", streamSequence = sequence, streamId }),
+        };
+
+    private static Activity FromBot(string type, string activityId, string conversationAddress, string botName, DateTimeOffset at) => new()
     {
-        Type = Activity.Types.Typing,
+        Type = type,
         Id = activityId,
         Timestamp = at,
         ChannelId = ChannelId,
         From = new ChannelAccount(BotId, botName, "bot"),
         Conversation = new ConversationAccount(conversationAddress),
         Recipient = new ChannelAccount(OwnerId, null, "user"),
-        Text = text,
-        // The first chunk's id is the stream's id; later chunks name it.
-        ChannelData = text is null ? null
-            : sequence == 1 ? JsonSerializer.SerializeToElement(new { streamType = "streaming", streamSequence = sequence })
-            : JsonSerializer.SerializeToElement(new { streamType = "streaming", streamSequence = sequence, streamId }),
     };
 
     private static CardAction ToCardAction(MessageButton button)
