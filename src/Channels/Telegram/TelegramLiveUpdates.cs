@@ -1,0 +1,25 @@
+using System.Globalization;
+using System.Text.Json;
+using Bot.Agent.Pipeline;
+using Bot.Storage.Entities;
+
+namespace Bot.Channels.Telegram;
+
+/// <summary>"typing…" through <c>sendChatAction</c>. Streamed text is not shown: the final reply arrives whole.</summary>
+public sealed class TelegramLiveUpdates(TelegramClient client) : ILiveUpdateSender
+{
+    public string Channel => TelegramMapper.Channel;
+
+    public Task TypingAsync(Conversation conversation, CancellationToken cancellationToken)
+    {
+        if (!long.TryParse(conversation.Address, NumberStyles.Integer, CultureInfo.InvariantCulture, out var chatId))
+        {
+            return Task.CompletedTask;
+        }
+        var topic = JsonSerializer.Deserialize<TelegramReference>(conversation.Reference, TelegramJson.Options)?.MessageThreadId;
+        return client.SendChatActionAsync(new SendChatActionRequest(chatId, "typing", topic), cancellationToken);
+    }
+
+    public Task StreamTextAsync(Conversation conversation, string streamId, int sequence, string textSoFar, CancellationToken cancellationToken) =>
+        Task.CompletedTask;
+}

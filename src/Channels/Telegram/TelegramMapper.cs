@@ -1,0 +1,118 @@
+using System.Globalization;
+using System.Text.Json;
+using Bot.Agent.Model;
+
+namespace Bot.Channels.Telegram;
+
+/// <summary>What the bot is called, from <c>getMe</c>: a group message is for the bot only when it names it.</summary>
+public sealed record TelegramBotIdentity(long Id, string Username);
+
+/// <summary>An inbound update in neutral form, and the callback query to acknowledge, if any.</summary>
+public sealed record TelegramInbound(IncomingMessage Message, string? CallbackQueryId);
+
+/// <summary>What a Telegram conversation needs to be sent to later.</summary>
+public sealed record TelegramReference(long ChatId, long? MessageThreadId);
+
+/// <summary>Pure mapping of Bot API updates to <see cref="IncomingMessage"/>; null = not for the bot.</summary>
+public static class TelegramMapper
+{
+    public const string Channel = "telegram";
+
+    public static TelegramInbound? Map(TgUpdate update, TelegramBotIdentity bot)
+    {
+        var eventId = "update:" + update.UpdateId.ToString(CultureInfo.InvariantCulture);
+        if (update.CallbackQuery is { } query)
+        {
+            if (query.Message?.Chat is not { } chat)
+            {
+                return null; // an inline-mode button: no chat to answer in
+            }
+            var action = TelegramCallbackData.Parse(query.Data);
+            var message = Base(eventId, chat, query.Message, query.From) with
+            {
+                Action = action ?? new ActionInvoke("/unknown-button", new Dictionary<string, string>()),
+            };
+            return new TelegramInbound(message, query.Id);
+        }
+        if (update.Message is not { Chat: { } messageChat, From: { } from, Text: { } text } incoming || from.IsBot)
+        {
+            return null; // edits, joins, photos without text, other bots
+        }
+        var isGroup = messageChat.Type is "group" or "supergroup";
+        if (isGroup)
+        {
+            if (!IsAddressed(incoming, text, bot))
+            {
+                return null;
+            }
+            text = StripMention(text, bot.Username);
+        }
+        else
+        {
+            text = StripCommandSuffix(text, bot.Username);
+        }
+        return new TelegramInbound(Base(eventId, messageChat, incoming, from) with { Text = text }, null);
+    }
+
+    private static IncomingMessage Base(string eventId, TgChat chat, TgMessage? message, TgUser from)
+    {
+        var isGroup = chat.Type is "group" or "supergroup";
+        long? topic = chat.IsForum == true && message?.IsTopicMessage == true ? message.MessageThreadId : null;
+        var chatId = chat.Id.ToString(CultureInfo.InvariantCulture);
+        return new IncomingMessage
+        {
+            Address = new ConversationAddress(Channel, chatId, topic?.ToString(CultureInfo.InvariantCulture)),
+            EventId = eventId,
+            From = new Sender(from.Id.ToString(CultureInfo.InvariantCulture), DisplayName(from)),
+            ThreadMode = topic is null ? ThreadMode.CurrentThreadPointer : ThreadMode.PlatformThreads,
+            IsGroup = isGroup,
+            Timestamp = TelegramJson.FromUnix(message?.Date),
+            ConversationReference = JsonSerializer.Serialize(new TelegramReference(chat.Id, topic), TelegramJson.Options),
+        };
+    }
+
+    private static string? DisplayName(TgUser user)
+    {
+        var name = string.Join(' ', new[] { user.FirstName, user.LastName }.Where(p => !string.IsNullOrWhiteSpace(p)));
+        return name.Length > 0 ? name : user.Username;
+    }
+
+    /// <summary>In a group the bot answers a mention, a reply to one of its messages, or <c>/command@botname</c>.</summary>
+    public static bool IsAddressed(TgMessage message, string text, TelegramBotIdentity bot)
+    {
+        if (message.ReplyToMessage?.From?.Id == bot.Id)
+        {
+            return true;
+        }
+        return text.Contains("@" + bot.Username, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static string StripMention(string text, string username)
+    {
+        var stripped = StripCommandSuffix(text, username);
+        var mention = "@" + username;
+        var at = stripped.IndexOf(mention, StringComparison.OrdinalIgnoreCase);
+        while (at >= 0)
+        {
+            stripped = stripped.Remove(at, mention.Length);
+            at = stripped.IndexOf(mention, StringComparison.OrdinalIgnoreCase);
+        }
+        return string.Join(' ', stripped.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    /// <summary><c>/buy@MyBot 5 AAPL</c> -> <c>/buy 5 AAPL</c>.</summary>
+    private static string StripCommandSuffix(string text, string username)
+    {
+        var trimmed = text.TrimStart();
+        if (!trimmed.StartsWith('/'))
+        {
+            return text;
+        }
+        var end = trimmed.IndexOf(' ', StringComparison.Ordinal);
+        var command = end < 0 ? trimmed : trimmed[..end];
+        var suffix = "@" + username;
+        return command.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)
+            ? command[..^suffix.Length] + (end < 0 ? string.Empty : trimmed[end..])
+            : trimmed;
+    }
+}

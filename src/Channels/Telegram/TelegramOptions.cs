@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Options;
+
+namespace Bot.Channels.Telegram;
+
+/// <summary>Settings of the Telegram channel (section <c>Telegram</c>). No <see cref="BotToken"/> = the channel is off.</summary>
+public sealed class TelegramOptions
+{
+    public const string Section = "Telegram";
+
+    public string? BotToken { get; set; }
+
+    public string ApiBaseUrl { get; set; } = "https://api.telegram.org";
+
+    /// <summary><c>polling</c> (one box) or <c>webhook</c> (several replicas).</summary>
+    public string Mode { get; set; } = "polling";
+
+    /// <summary>The <c>secret_token</c> given to <c>setWebhook</c>; Telegram echoes it in a header on every call.</summary>
+    public string? WebhookSecret { get; set; }
+
+    /// <summary>The public HTTPS address of <c>/telegram/webhook</c> that Telegram calls (webhook mode).</summary>
+    public string? WebhookUrl { get; set; }
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(BotToken);
+
+    public bool IsWebhook => string.Equals(Mode, "webhook", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>Checks the settings at start; each message names the setting.</summary>
+public sealed class TelegramOptionsValidator : IValidateOptions<TelegramOptions>
+{
+    public ValidateOptionsResult Validate(string? name, TelegramOptions options)
+    {
+        if (!options.Enabled)
+        {
+            return ValidateOptionsResult.Success;
+        }
+        var failures = new List<string>();
+        if (!Uri.TryCreate(options.ApiBaseUrl, UriKind.Absolute, out var api) || (api.Scheme != Uri.UriSchemeHttps && api.Scheme != Uri.UriSchemeHttp))
+        {
+            failures.Add("Telegram:ApiBaseUrl must be an absolute http(s) URL.");
+        }
+        if (!string.Equals(options.Mode, "polling", StringComparison.OrdinalIgnoreCase) && !options.IsWebhook)
+        {
+            failures.Add("Telegram:Mode must be 'polling' or 'webhook'.");
+        }
+        if (options.IsWebhook)
+        {
+            if (string.IsNullOrEmpty(options.WebhookSecret) || options.WebhookSecret.Length > 256
+                || !options.WebhookSecret.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+            {
+                failures.Add("Telegram:WebhookSecret is required in webhook mode: 1-256 characters of A-Z, a-z, 0-9, _ and -.");
+            }
+            if (!Uri.TryCreate(options.WebhookUrl, UriKind.Absolute, out _))
+            {
+                failures.Add("Telegram:WebhookUrl is required in webhook mode: the absolute URL of /telegram/webhook that Telegram calls.");
+            }
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,54 @@
+using System.Reflection;
+using System.Text.Json;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Bot.Channels.Telegram;
+
+/// <summary>At start: the command menu (<c>setMyCommands</c> from manifests/telegram/commands.json) and, in webhook mode, <c>setWebhook</c>.</summary>
+public sealed class TelegramStartupService(TelegramClient client, TelegramBotInfo botInfo, IOptions<TelegramOptions> options, ILogger<TelegramStartupService> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        try
+        {
+            await client.SetMyCommandsAsync(new SetMyCommandsRequest(Commands()), stoppingToken);
+        }
+        catch (Exception exception) when (exception is TelegramApiException or TelegramTransportException)
+        {
+            TelegramLog.CommandsFailed(logger, exception);
+        }
+        if (!options.Value.IsWebhook)
+        {
+            return;
+        }
+        var bot = await botInfo.GetAsync(stoppingToken);
+        var delay = TimeSpan.FromSeconds(1);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await client.SetWebhookAsync(new SetWebhookRequest(options.Value.WebhookUrl!, options.Value.WebhookSecret!, TelegramClient.AllowedUpdates), stoppingToken);
+                TelegramLog.Started(logger, bot.Username, "webhook");
+                return;
+            }
+            catch (Exception exception) when (exception is TelegramApiException or TelegramTransportException)
+            {
+                TelegramLog.CallFailed(logger, exception, "setWebhook", delay);
+                await Task.Delay(delay, stoppingToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(60).Ticks));
+            }
+        }
+    }
+
+    /// <summary>The command list, embedded from manifests/telegram/commands.json.</summary>
+    public static IReadOnlyList<BotCommand> Commands()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Bot.Channels.Telegram.commands.json")
+            ?? throw new InvalidOperationException("manifests/telegram/commands.json is not embedded");
+        return JsonSerializer.Deserialize<List<BotCommand>>(stream, TelegramJson.Options) ?? [];
+    }
+}

@@ -1,0 +1,76 @@
+using Bot.Agent.Pipeline;
+using Microsoft.Extensions.Logging;
+
+namespace Bot.Channels.Telegram;
+
+/// <summary>
+/// The inbound path shared by polling and the webhook: map, record (inbox row + thread event, deduplicated on the
+/// update id), then acknowledge a button press at once. The turn's reply says what the press did.
+/// </summary>
+public sealed class TelegramUpdateHandler(TelegramClient client, TelegramBotInfo botInfo, InboxRecorder inbox, ILogger<TelegramUpdateHandler> logger)
+{
+    public async Task HandleAsync(TgUpdate update, CancellationToken cancellationToken)
+    {
+        var bot = await botInfo.GetAsync(cancellationToken);
+        var inbound = TelegramMapper.Map(update, bot);
+        if (inbound is null)
+        {
+            TelegramLog.Ignored(logger, update.UpdateId);
+            return;
+        }
+        var record = await inbox.RecordAsync(inbound.Message, null, cancellationToken);
+        TelegramLog.Recorded(logger, update.UpdateId, record.Duplicate);
+        if (inbound.CallbackQueryId is { } queryId)
+        {
+            try
+            {
+                await client.AnswerCallbackQueryAsync(new AnswerCallbackQueryRequest(queryId), cancellationToken);
+            }
+            catch (Exception exception) when (exception is TelegramApiException or TelegramTransportException)
+            {
+                TelegramLog.AnswerFailed(logger, exception); // the spinner stops by itself; the reply still comes
+            }
+        }
+    }
+}
+
+/// <summary>The bot's own identity from <c>getMe</c>, fetched once (retrying) and cached.</summary>
+public sealed class TelegramBotInfo(TelegramClient client, ILogger<TelegramBotInfo> logger) : IDisposable
+{
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private TelegramBotIdentity? identity;
+
+    public async Task<TelegramBotIdentity> GetAsync(CancellationToken cancellationToken)
+    {
+        if (identity is { } known)
+        {
+            return known;
+        }
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            var delay = TimeSpan.FromSeconds(1);
+            while (identity is null)
+            {
+                try
+                {
+                    var me = await client.GetMeAsync(cancellationToken);
+                    identity = new TelegramBotIdentity(me.Id, me.Username ?? string.Empty);
+                }
+                catch (Exception exception) when (exception is TelegramApiException or TelegramTransportException)
+                {
+                    TelegramLog.CallFailed(logger, exception, "getMe", delay);
+                    await Task.Delay(delay, cancellationToken);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(60).Ticks));
+                }
+            }
+            return identity;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public void Dispose() => gate.Dispose();
+}

@@ -1,0 +1,35 @@
+using Bot.Agent.Pipeline;
+using Bot.Channels.Telegram;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Bot.Channels;
+
+public static class TelegramServiceCollectionExtensions
+{
+    /// <summary>The Telegram channel: off unless <c>Telegram:BotToken</c> is set; polling by default, or webhook.</summary>
+    public static IServiceCollection AddTelegramChannel(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<TelegramOptions>().BindConfiguration(TelegramOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TelegramOptions>, TelegramOptionsValidator>();
+        var settings = configuration.GetSection(TelegramOptions.Section).Get<TelegramOptions>() ?? new TelegramOptions();
+        if (!settings.Enabled)
+        {
+            return services;
+        }
+        // No request logging: the request URL carries the bot token.
+        services.AddHttpClient<TelegramClient>(TelegramClient.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(40)).RemoveAllLoggers();
+        services.AddSingleton<TelegramBotInfo>();
+        services.AddSingleton<TelegramStateStore>();
+        services.AddSingleton<TelegramUpdateHandler>();
+        services.AddSingleton<IChannelSender, TelegramChannelSender>();
+        services.AddSingleton<ILiveUpdateSender, TelegramLiveUpdates>();
+        services.AddHostedService<TelegramStartupService>();
+        if (!settings.IsWebhook)
+        {
+            services.AddHostedService<TelegramPollingService>();
+        }
+        return services;
+    }
+}
