@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Bot.Tests.Support;
+
+/// <summary>
+/// <c>telegram-test-api</c> on 127.0.0.1 (a fake Bot API server). The test plays the user through its client routes
+/// and reads what the bot sent from its history. Disposing kills the Node process.
+/// </summary>
+public sealed class TelegramTestServer : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly HttpClient http;
+
+    private TelegramTestServer(Process process, int port)
+    {
+        this.process = process;
+        Port = port;
+        http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public int Port { get; }
+
+    public string ApiBaseUrl => $"http://127.0.0.1:{Port}";
+
+    public static async Task<TelegramTestServer> StartAsync()
+    {
+        var port = Ports.GetFree();
+        var start = new ProcessStartInfo("node")
+        {
+            WorkingDirectory = RepoPaths.Peers,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("--unhandled-rejections=warn");
+        start.ArgumentList.Add(Path.Combine(RepoPaths.Peers, "telegram-server.cjs"));
+        start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
+        var ready = new TaskCompletionSource();
+        process.OutputDataReceived += (_, e) => { if (e.Data == "ready") { ready.TrySetResult(); } };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var server = new TelegramTestServer(process, port);
+        if (await Task.WhenAny(ready.Task, Task.Delay(TimeSpan.FromSeconds(60))) != ready.Task)
+        {
+            await server.DisposeAsync();
+            throw new TimeoutException("telegram-test-api did not start (is tests/peers installed? ./bot test runs npm ci)");
+        }
+        return server;
+    }
+
+    public static object User(long id) => new { id, first_name = "Ann", username = "ann", is_bot = false };
+
+    public static object PrivateChat(long id) => new { id, first_name = "Ann", username = "ann", type = "private" };
+
+    public Task SendMessageAsync(string token, long chatId, string text) => PostAsync("/sendMessage", new
+    {
+        botToken = token, from = User(chatId), chat = PrivateChat(chatId), date = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), text,
+    });
+
+    public Task SendCommandAsync(string token, long chatId, string text) => PostAsync("/sendCommand", new
+    {
+        botToken = token, from = User(chatId), chat = PrivateChat(chatId), date = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), text,
+        entities = new[] { new { offset = 0, length = text.Contains(' ', StringComparison.Ordinal) ? text.IndexOf(' ', StringComparison.Ordinal) : text.Length, type = "bot_command" } },
+    });
+
+    public Task SendCallbackAsync(string token, long chatId, string data) => PostAsync("/sendCallback", new
+    {
+        botToken = token, from = User(chatId), message = new { from = User(chatId), chat = PrivateChat(chatId) }, data,
+        date = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+    });
+
+    /// <summary>What the bot sent to a chat, oldest first, as it stands now (edits applied): (message id, message JSON).</summary>
+    public async Task<IReadOnlyList<(long MessageId, JsonElement Message)>> BotMessagesAsync(string token, long chatId)
+    {
+        using var response = await http.PostAsJsonAsync("/getUpdatesHistory", new { token });
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return body.GetProperty("result").EnumerateArray()
+            .Where(u => u.TryGetProperty("message", out var m) && m.TryGetProperty("chat_id", out var c) && c.ToString() == chatId.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Select(u => (u.GetProperty("messageId").GetInt64(), u.GetProperty("message").Clone()))
+            .ToList();
+    }
+
+    private async Task PostAsync(string path, object body)
+    {
+        using var response = await http.PostAsJsonAsync(path, body);
+        response.EnsureSuccessStatusCode();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        http.Dispose();
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+        process.Dispose();
+    }
+}
