@@ -1,0 +1,84 @@
+using System.Net;
+using Bot.Agent.Model;
+using Bot.Agent.Pipeline;
+using Bot.Channels.Telegram;
+using Microsoft.Extensions.Options;
+
+namespace Bot.Tests.Unit.Telegram;
+
+public class TelegramChannelSenderTests
+{
+    private const string Sent = """{"ok":true,"result":{"message_id":81,"chat":{"id":42,"type":"private"},"date":1763712000,"text":"x"}}""";
+
+    private static (TelegramChannelSender Sender, StubHttpHandler Http) Create(Func<HttpRequestMessage, string, HttpResponseMessage> answer)
+    {
+        var http = new StubHttpHandler(answer);
+        var options = Options.Create(new TelegramOptions { BotToken = "1:abc", ApiBaseUrl = "http://127.0.0.1:9" });
+        return (new TelegramChannelSender(new TelegramClient(new HttpClient(http), options)), http);
+    }
+
+    private static OutboundDelivery Delivery(OutgoingMessage message, string? replaces = null) =>
+        new(Guid.NewGuid(), Guid.NewGuid(), "42", """{"chat_id":42}""", message, replaces, 1);
+
+    [Theory]
+    [InlineData(HttpStatusCode.TooManyRequests, """{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 7","parameters":{"retry_after":7}}""", typeof(SendResult.RetryLater))]
+    [InlineData(HttpStatusCode.Forbidden, """{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}""", typeof(SendResult.Unreachable))]
+    [InlineData(HttpStatusCode.BadRequest, """{"ok":false,"error_code":400,"description":"Bad Request: chat not found"}""", typeof(SendResult.Failed))]
+    [InlineData(HttpStatusCode.BadGateway, "<html>bad gateway</html>", typeof(SendResult.RetryLater))]
+    public async Task Bot_api_errors_map_onto_send_results(HttpStatusCode status, string body, Type expected)
+    {
+        var (sender, _) = Create((_, _) => StubHttpHandler.Json(body, status));
+        var result = await sender.SendAsync(Delivery(new OutgoingMessage { Text = "hi" }), CancellationToken.None);
+        Assert.IsType(expected, result);
+        if (result is SendResult.RetryLater { RetryAfter: { } after })
+        {
+            Assert.Equal(TimeSpan.FromSeconds(7), after);
+        }
+        Assert.DoesNotContain("1:abc", result.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rejected_entities_are_sent_again_as_plain_text()
+    {
+        var (sender, http) = Create((_, body) => body.Contains("\"parse_mode\"", StringComparison.Ordinal)
+            ? StubHttpHandler.Json("""{"ok":false,"error_code":400,"description":"Bad Request: can't parse entities: unexpected end tag"}""", HttpStatusCode.BadRequest)
+            : StubHttpHandler.Json(Sent));
+        var result = await sender.SendAsync(Delivery(new OutgoingMessage { Text = "**hi** <there>" }), CancellationToken.None);
+        Assert.Equal(new SendResult.Sent("81"), result);
+        Assert.Equal(2, http.Requests.Count);
+        Assert.Contains("\"text\":\"**hi** \\u003Cthere\\u003E\"", http.Requests[1].Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_update_edits_the_message_and_accepts_the_test_servers_null_result()
+    {
+        var (sender, http) = Create((_, _) => StubHttpHandler.Json("""{"ok":true,"result":null}"""));
+        var result = await sender.SendAsync(Delivery(new OutgoingMessage { Kind = OutgoingKind.Update, Text = "Approved" }, replaces: "81"), CancellationToken.None);
+        Assert.Equal(new SendResult.Sent("81"), result);
+        Assert.EndsWith("/editMessageText", Assert.Single(http.Requests).Path, StringComparison.Ordinal);
+        Assert.Contains("\"message_id\":81", http.Requests[0].Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_long_reply_goes_in_parts_with_the_buttons_under_the_last()
+    {
+        var (sender, http) = Create((_, _) => StubHttpHandler.Json(Sent));
+        var text = string.Join("\n\n", Enumerable.Range(0, 400).Select(i => $"Paragraph {i} with some words in it"));
+        var buttons = new[] { new MessageButton("Yes", "/memory", new Dictionary<string, string> { ["args"] = "clear confirm" }) };
+        await sender.SendAsync(Delivery(new OutgoingMessage { Text = text, Buttons = buttons }), CancellationToken.None);
+        Assert.True(http.Requests.Count > 1);
+        Assert.All(http.Requests.SkipLast(1), r => Assert.DoesNotContain("inline_keyboard", r.Body, StringComparison.Ordinal));
+        Assert.Contains("c:/memory clear confirm", http.Requests[^1].Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Webhook_mode_without_its_settings_fails_at_start_naming_them()
+    {
+        var result = new TelegramOptionsValidator().Validate(null, new TelegramOptions { BotToken = "1:abc", Mode = "webhook" });
+        Assert.True(result.Failed);
+        Assert.Contains("Telegram:WebhookSecret", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Telegram:WebhookUrl", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Telegram:Mode", new TelegramOptionsValidator().Validate(null, new TelegramOptions { BotToken = "1:abc", Mode = "push" }).FailureMessage, StringComparison.Ordinal);
+        Assert.True(new TelegramOptionsValidator().Validate(null, new TelegramOptions()).Succeeded);
+    }
+}
