@@ -128,4 +128,18 @@ public class TelegramEndToEndTests
         await Eventually.GetAsync(() => db.CountAsync("SELECT count(*) FROM outbox WHERE status = 'Pending'"), n => n == 0, "the outbox to settle", TimeSpan.FromSeconds(60));
         Assert.Single(await telegram.BotMessagesAsync(Token, Chat));
     }
+
+    [Fact]
+    public async Task Webhook_mode_without_a_secret_stops_the_host_at_start_naming_the_setting_and_not_the_token()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        var (exit, output) = await BotHostProcess.RunExpectingExitAsync(db.ConnectionString, new Dictionary<string, string>
+        {
+            ["Telegram:BotToken"] = Token,
+            ["Telegram:Mode"] = "webhook",
+        });
+        Assert.NotEqual(0, exit);
+        Assert.Contains("Telegram:WebhookSecret", output, StringComparison.Ordinal);
+        Assert.DoesNotContain(Token, output, StringComparison.Ordinal);
+    }
 }
