@@ -42,9 +42,10 @@ public sealed class TelegramPollingService(TelegramClient client, TelegramBotInf
                     await Task.Delay(MinBackoff, stoppingToken);
                 }
             }
-            catch (Exception exception) when (exception is TelegramApiException or TelegramTransportException or Npgsql.NpgsqlException && !stoppingToken.IsCancellationRequested)
+            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
             {
                 var wait = exception is TelegramApiException { RetryAfter: { } retryAfter } ? retryAfter : backoff;
+                // Whatever failed (the Bot API, the database), the offset has not moved past an unrecorded update.
                 TelegramLog.CallFailed(logger, exception, "getUpdates", wait);
                 await Task.Delay(wait, stoppingToken);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
