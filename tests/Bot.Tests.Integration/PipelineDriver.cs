@@ -10,7 +10,7 @@ public sealed class PipelineDriver(BotAppFactory app)
 {
     public TurnProcessor Processor => app.Services.GetRequiredService<TurnProcessor>();
 
-    public async Task<InboundRecord> ReceiveAsync(string text, string? conversation = null, string user = "user-1", bool isGroup = false, ActionInvoke? action = null)
+    public async Task<InboundRecord> ReceiveAsync(string text, string? conversation = null, string user = "user-1", bool isGroup = false, ActionInvoke? action = null, string? replyTo = null)
     {
         var recorder = app.Services.GetRequiredService<InboxRecorder>();
         return await recorder.RecordAsync(new IncomingMessage
@@ -21,6 +21,7 @@ public sealed class PipelineDriver(BotAppFactory app)
             Text = text,
             Action = action,
             IsGroup = isGroup,
+            ReplyToPlatformMessageId = replyTo,
             Timestamp = DateTimeOffset.UtcNow,
         }, null, default);
     }

@@ -137,6 +137,27 @@ public class TurnPipelineTests(TurnFactory app) : IClassFixture<TurnFactory>
     }
 
     [Fact]
+    public async Task A_reply_to_an_older_bot_message_resumes_that_messages_thread()
+    {
+        var conversation = "chat-" + Guid.NewGuid().ToString("N");
+        var first = await driver.ReceiveAsync("Budget for January", conversation);
+        await driver.RunAsync(first.ThreadId);
+        // The channel delivered the reply and named it 4242.
+        await app.Database.ScalarAsync<int>("UPDATE outbox SET status = 'Sent', platform_message_id = '4242' WHERE thread_id = $1", first.ThreadId);
+        var newThread = await driver.ReceiveAsync("/new", conversation);
+        await driver.RunAsync(newThread.ThreadId);
+        var second = await driver.ReceiveAsync("Something else", conversation);
+        Assert.NotEqual(first.ThreadId, second.ThreadId);
+
+        var reply = await driver.ReceiveAsync("About that budget…", conversation, replyTo: "4242");
+
+        Assert.Equal(first.ThreadId, reply.ThreadId);
+        Assert.Equal(first.ThreadId, await app.Database.ScalarAsync<Guid>("SELECT current_thread_id FROM conversations WHERE id = $1", reply.ConversationId));
+        var unknown = await driver.ReceiveAsync("A reply to something I never sent", conversation, replyTo: "9999");
+        Assert.Equal(first.ThreadId, unknown.ThreadId); // an unknown message id leaves the current thread as it is
+    }
+
+    [Fact]
     public async Task Concurrent_first_messages_from_a_new_user_make_one_user_and_one_thread()
     {
         var conversation = "chat-" + Guid.NewGuid().ToString("N");

@@ -33,6 +33,11 @@ public sealed record IncomingMessage
     public ThreadMode ThreadMode { get; init; } = ThreadMode.CurrentThreadPointer;
     public bool IsGroup { get; init; }
     public DateTimeOffset Timestamp { get; init; }
+    /// <summary>
+    /// The platform id of the bot's message this one answers (a reply, or a button on it). In a conversation with a
+    /// current thread, that message's thread is resumed.
+    /// </summary>
+    public string? ReplyToPlatformMessageId { get; init; }
     /// <summary>What the channel needs to send to this conversation later, as JSON (service URL, etc.).</summary>
     public string? ConversationReference { get; init; }
     /// <summary>The sender's IANA time zone, when the channel says (Web Chat's <c>localTimezone</c>).</summary>

@@ -200,6 +200,27 @@ public sealed class InboxRecorder(NpgsqlDataSource dataSource, TimeProvider cloc
             return (Guid)(await upsert.ExecuteScalarAsync(cancellationToken))!;
         }
 
+        if (message.ThreadMode == ThreadMode.CurrentThreadPointer && message.ReplyToPlatformMessageId is { } repliedTo)
+        {
+            // A reply to (or a button on) an older bot message resumes that message's thread.
+            await using var find = new NpgsqlCommand(
+                "SELECT thread_id FROM outbox WHERE conversation_id = $1 AND platform_message_id = $2 AND thread_id IS NOT NULL ORDER BY seq DESC LIMIT 1",
+                connection, transaction);
+            find.Parameters.Add(new() { Value = conversationId });
+            find.Parameters.Add(new() { Value = repliedTo });
+            if (await find.ExecuteScalarAsync(cancellationToken) is Guid resumed)
+            {
+                if (resumed != currentThreadId)
+                {
+                    await using var point = new NpgsqlCommand("UPDATE conversations SET current_thread_id = $2 WHERE id = $1", connection, transaction);
+                    point.Parameters.Add(new() { Value = conversationId });
+                    point.Parameters.Add(new() { Value = resumed });
+                    await point.ExecuteNonQueryAsync(cancellationToken);
+                }
+                return resumed;
+            }
+        }
+
         if (currentThreadId is { } current)
         {
             return current;

@@ -31,6 +31,8 @@ public static class TelegramMapper
             var message = Base(eventId, chat, query.Message, query.From) with
             {
                 Action = action ?? new ActionInvoke("/unknown-button", new Dictionary<string, string>()),
+                // A button acts in the thread of the message that carries it.
+                ReplyToPlatformMessageId = query.Message?.MessageId?.ToString(CultureInfo.InvariantCulture),
             };
             return new TelegramInbound(message, query.Id);
         }
@@ -51,7 +53,14 @@ public static class TelegramMapper
         {
             text = StripCommandSuffix(text, bot.Username);
         }
-        return new TelegramInbound(Base(eventId, messageChat, incoming, from) with { Text = text }, null);
+        return new TelegramInbound(Base(eventId, messageChat, incoming, from) with
+        {
+            Text = text,
+            // A reply to one of the bot's older messages resumes that message's thread.
+            ReplyToPlatformMessageId = incoming.ReplyToMessage?.From?.Id == bot.Id
+                ? incoming.ReplyToMessage.MessageId?.ToString(CultureInfo.InvariantCulture)
+                : null,
+        }, null);
     }
 
     private static IncomingMessage Base(string eventId, TgChat chat, TgMessage? message, TgUser from)

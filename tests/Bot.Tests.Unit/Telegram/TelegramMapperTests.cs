@@ -41,6 +41,15 @@ public class TelegramMapperTests
         Assert.Equal("-100", inbound.Message.Address.ConversationId);
     }
 
+    [Fact]
+    public void A_reply_to_the_bots_message_names_it_so_its_thread_resumes()
+    {
+        var reply = TelegramMapper.Map(Parse("""{"update_id":9,"message":{"message_id":5,"from":{"id":42,"is_bot":false,"first_name":"Ann"},"chat":{"id":42,"type":"private"},"date":1,"text":"and that?","reply_to_message":{"message_id":3,"from":{"id":666,"is_bot":true,"first_name":"Fin"},"chat":{"id":42,"type":"private"},"date":1,"text":"x"}}}"""), Bot)!;
+        Assert.Equal("3", reply.Message.ReplyToPlatformMessageId);
+        var toSomeoneElse = TelegramMapper.Map(Parse("""{"update_id":10,"message":{"message_id":6,"from":{"id":42,"is_bot":false,"first_name":"Ann"},"chat":{"id":42,"type":"private"},"date":1,"text":"quote","reply_to_message":{"message_id":4,"from":{"id":42,"is_bot":false,"first_name":"Ann"},"chat":{"id":42,"type":"private"},"date":1,"text":"x"}}}"""), Bot)!;
+        Assert.Null(toSomeoneElse.Message.ReplyToPlatformMessageId);
+    }
+
     [Theory]
     [InlineData("""{"update_id":8,"message":{"message_id":1,"from":{"id":1,"is_bot":false,"first_name":"A"},"chat":{"id":-100,"type":"group","title":"T"},"date":1,"text":"lunch anyone?"}}""")]
     [InlineData("""{"update_id":8,"message":{"message_id":1,"from":{"id":1,"is_bot":false,"first_name":"A"},"chat":{"id":-100,"type":"supergroup","title":"T"},"date":1,"text":"/portfolio@OtherBot"}}""")]
