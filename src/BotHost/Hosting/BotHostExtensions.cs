@@ -4,6 +4,7 @@ using Bot.Agent.Finance;
 using Bot.Agent.Scheduling;
 using Bot.BotHost.Endpoints;
 using Bot.Channels;
+using Bot.Channels.Slack;
 using Bot.Channels.Web;
 using Bot.Storage;
 using Microsoft.AspNetCore.DataProtection;
@@ -48,6 +49,7 @@ public static class BotHostExtensions
         services.AddTrading();
         services.AddScheduling(configuration, connectionString);
         services.AddWebChannel();
+        services.AddSlackChannel(configuration);
         services.AddDataProtection().SetApplicationName("finance-bot");
         services.AddOptions<KeyManagementOptions>()
             .Configure<IServiceScopeFactory, TimeProvider>((options, scopes, clock) => options.XmlRepository = new DbXmlRepository(scopes, clock));
@@ -71,6 +73,7 @@ public static class BotHostExtensions
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
         app.MapOpenApi();
         app.MapDirectLine();
+        app.MapSlack();
         app.MapThreadsApi();
         app.MapPlaidLink();
         return app;
