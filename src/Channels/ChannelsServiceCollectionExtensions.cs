@@ -44,6 +44,7 @@ public static class ChannelsServiceCollectionExtensions
             http.DefaultRequestHeaders.Authorization = new("Bearer", slack.BotToken);
             http.Timeout = TimeSpan.FromSeconds(30);
         });
+        services.AddSingleton<SlackActionUsers>();
         services.AddSingleton<IChannelSender, SlackChannelSender>();
         return services;
     }

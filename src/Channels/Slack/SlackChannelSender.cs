@@ -9,7 +9,7 @@ namespace Bot.Channels.Slack;
 /// Delivers to Slack: Markdown as mrkdwn (split under Slack's limits), plans as Block Kit, always in the thread the
 /// conversation is in, and updates through <c>chat.update</c> on the stored <c>channel:ts</c> id.
 /// </summary>
-public sealed class SlackChannelSender(SlackClient client, ILogger<SlackChannelSender> logger) : IChannelSender
+public sealed class SlackChannelSender(SlackClient client, ILogger<SlackChannelSender> logger, SlackActionUsers? actionUsers = null) : IChannelSender
 {
     /// <summary>Slack errors that mean the bot cannot reach this conversation any more.</summary>
     private static readonly HashSet<string> UnreachableErrors = ["channel_not_found", "not_in_channel", "is_archived", "account_inactive", "user_not_found", "cannot_dm_bot", "user_disabled", "team_access_not_granted"];
@@ -28,6 +28,14 @@ public sealed class SlackChannelSender(SlackClient client, ILogger<SlackChannelS
         {
             var updated = await client.UpdateAsync(updChannel, ts, SlackMrkdwn.Split(text)[0], blocks, cancellationToken);
             return Result(updated, replaced, delivery);
+        }
+
+        if (blocks is null && message.InReplyTo is { } turn && actionUsers is not null
+            && await actionUsers.ClickerOfAsync(turn, cancellationToken) is { } clicker)
+        {
+            // The answer to a button press (a refusal, "already decided") is for the clicker alone; the card update is public.
+            var ephemeral = await client.PostEphemeralAsync(channel, clicker, SlackMrkdwn.Split(text)[0], threadTs, cancellationToken);
+            return ephemeral.Ok ? new SendResult.Sent($"ephemeral:{channel}:{Str(ephemeral.Body, "message_ts")}") : Result(ephemeral, null, delivery);
         }
 
         // A plan's text is only the notification fallback; plain replies go out in pieces Slack accepts.

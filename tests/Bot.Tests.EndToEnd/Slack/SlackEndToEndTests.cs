@@ -76,6 +76,16 @@ public class SlackEndToEndTests
             id => id is not null, "the card's platform id", Wait);
         var ts = cardTs!.Split(':')[1];
 
+        // Someone else presses Approve first: refused to them alone (ephemeral), nothing executes.
+        var bobPress = Interaction((string)approve["value"]!, (string)approve["action_id"]!, ts, planThread, "1800000250.000001", user: "U0BOB");
+        Assert.Equal(HttpStatusCode.OK, (await PostSignedAsync(http, "/slack/interactivity", bobPress, "application/x-www-form-urlencoded")).StatusCode);
+        var refusal = (await Eventually.GetAsync(
+            () => Task.FromResult(slack.Calls("chat.postEphemeral").Select(c => c.Body).Where(b => (string?)b["user"] == "U0BOB").ToList()),
+            r => r.Count >= 1, "an ephemeral refusal to the other user", Wait))[0];
+        Assert.Equal(planThread, (string?)refusal["thread_ts"]);
+        Assert.Equal(0, await db.CountAsync("SELECT count(*) FROM paper_orders"));
+        Assert.DoesNotContain(slack.Calls("chat.postMessage"), c => (string?)c.Body["text"] == (string?)refusal["text"]);
+
         // Approve, clicked twice (a double click): executed once, and the card is updated in place without buttons.
         foreach (var actionTs in new[] { "1800000300.000001", "1800000300.000002" })
         {
@@ -86,13 +96,26 @@ public class SlackEndToEndTests
             () => Task.FromResult(slack.Calls("chat.update").Select(c => c.Body).Where(b => (string?)b["ts"] == ts && (string?)b["channel"] == Dm).ToList()),
             u => u.Count >= 1 && u[^1]["blocks"]!.AsArray().All(b => (string?)b!["type"] != "actions"), "chat.update of the card without buttons", Wait);
         Assert.NotEmpty(update);
-        await Eventually.GetAsync(() => db.CountAsync("SELECT count(*) FROM inbox WHERE channel = 'slack' AND event_id LIKE 'action:%' AND status = 'Done'"), n => n == 2, "both presses handled", Wait);
+        await Eventually.GetAsync(() => db.CountAsync("SELECT count(*) FROM inbox WHERE channel = 'slack' AND event_id LIKE 'action:%' AND status = 'Done'"), n => n == 3, "all three presses handled", Wait);
         Assert.Equal(1, await db.CountAsync("SELECT count(*) FROM paper_orders"));
 
         // The slash command routes to the same commands.
         var command = $"token=x&team_id={Team}&channel_id={Dm}&user_id={User}&user_name=ann&command=%2Fmoney&text=balances&trigger_id=123.456.abc";
         Assert.Equal(HttpStatusCode.OK, (await PostSignedAsync(http, "/slack/commands", command, "application/x-www-form-urlencoded")).StatusCode);
         await Eventually.GetAsync(() => db.CountAsync("SELECT count(*) FROM inbox WHERE event_id = 'command:123.456.abc' AND status = 'Done'"), n => n == 1, "the slash command handled", Wait);
+
+        // In a channel: a mention is answered in a thread; a later reply in that thread is answered without a mention;
+        // the copy of the mention as a channel message and replies in threads the bot is not part of are ignored.
+        const string channel = "C0CHAN";
+        const string root = "1800000400.000100";
+        Assert.Equal(HttpStatusCode.OK, (await PostSignedAsync(http, "/slack/events", ChannelEvent("Ev0MENTION", "app_mention", root, null, "<@U0BOT> hello"), "application/json")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PostSignedAsync(http, "/slack/events", ChannelEvent("Ev0MENTIONCOPY", "message", root, null, "<@U0BOT> hello"), "application/json")).StatusCode);
+        await Eventually.GetAsync(() => Task.FromResult(Replies(slack, root)), r => r.Count >= 1, "an in-thread reply to the mention", Wait);
+        Assert.Equal(HttpStatusCode.OK, (await PostSignedAsync(http, "/slack/events", ChannelEvent("Ev0STRANGER", "message", "1800000450.000100", "1800000001.000001", "not for the bot"), "application/json")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PostSignedAsync(http, "/slack/events", ChannelEvent("Ev0INTHREAD", "message", "1800000500.000100", root, "/balances"), "application/json")).StatusCode);
+        await Eventually.GetAsync(() => Task.FromResult(Replies(slack, root)), r => r.Count >= 2, "an in-thread reply to the thread message", Wait);
+        Assert.Equal(0, await db.CountAsync("SELECT count(*) FROM inbox WHERE event_id IN ('event:Ev0MENTIONCOPY', 'event:Ev0STRANGER')"));
+        Assert.All(Replies(slack, root), r => Assert.Equal(channel, (string?)r["channel"]));
 
         // The retried DM was answered exactly once.
         Assert.Single(Replies(slack, "1800000100.000100"));
@@ -116,13 +139,27 @@ public class SlackEndToEndTests
         },
     }.ToJsonString();
 
-    private static string Interaction(string value, string actionId, string messageTs, string threadTs, string actionTs)
+    private static string ChannelEvent(string eventId, string type, string ts, string? threadTs, string text)
+    {
+        var ev = new JsonObject { ["type"] = type, ["channel"] = "C0CHAN", ["user"] = User, ["text"] = text, ["ts"] = ts, ["event_ts"] = ts, ["team"] = Team };
+        if (type == "message")
+        {
+            ev["channel_type"] = "channel";
+        }
+        if (threadTs is not null)
+        {
+            ev["thread_ts"] = threadTs;
+        }
+        return new JsonObject { ["team_id"] = Team, ["type"] = "event_callback", ["event_id"] = eventId, ["event_time"] = 1800000000, ["event"] = ev }.ToJsonString();
+    }
+
+    private static string Interaction(string value, string actionId, string messageTs, string threadTs, string actionTs, string user = User)
     {
         var payload = new JsonObject
         {
             ["type"] = "block_actions",
             ["team"] = new JsonObject { ["id"] = Team, ["domain"] = "fake" },
-            ["user"] = new JsonObject { ["id"] = User, ["username"] = "ann", ["team_id"] = Team },
+            ["user"] = new JsonObject { ["id"] = user, ["username"] = user.ToLowerInvariant(), ["team_id"] = Team },
             ["api_app_id"] = "A0APP",
             ["trigger_id"] = "trigger-" + actionTs,
             ["channel"] = new JsonObject { ["id"] = Dm, ["name"] = "directmessage" },
