@@ -35,7 +35,7 @@ public static class ChannelsServiceCollectionExtensions
         services.AddSingleton(sp =>
         {
             var slack = sp.GetRequiredService<IOptions<SlackOptions>>().Value;
-            return new SlackRequestVerifier(slack.SigningSecret!, sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(slack.MaxClockSkewSeconds));
+            return new SlackRequestVerifier(slack.SigningSecret ?? string.Empty, sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(slack.MaxClockSkewSeconds));
         });
         services.AddHttpClient<SlackClient>((sp, http) =>
         {
@@ -45,6 +45,11 @@ public static class ChannelsServiceCollectionExtensions
             http.Timeout = TimeSpan.FromSeconds(30);
         });
         services.AddSingleton<SlackActionUsers>();
+        services.AddSingleton<SlackInbound>();
+        if (!string.IsNullOrWhiteSpace(options.AppToken))
+        {
+            services.AddHostedService<SlackSocketMode>();
+        }
         services.AddSingleton<IChannelSender, SlackChannelSender>();
         return services;
     }

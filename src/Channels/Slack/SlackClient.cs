@@ -17,7 +17,7 @@ public sealed class SlackClient(HttpClient http)
 {
     private static readonly HashSet<string> TransientErrors = ["ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"];
 
-    public Task<SlackResponse> AuthTestAsync(CancellationToken cancellationToken) => CallAsync("auth.test", new JsonObject(), cancellationToken);
+    public Task<SlackResponse> AuthTestAsync(CancellationToken cancellationToken) => CallAsync("auth.test", new JsonObject(), null, cancellationToken);
 
     public Task<SlackResponse> PostMessageAsync(string channel, string text, string? threadTs, JsonArray? blocks, CancellationToken cancellationToken)
     {
@@ -30,14 +30,14 @@ public sealed class SlackClient(HttpClient http)
         {
             body["blocks"] = blocks;
         }
-        return CallAsync("chat.postMessage", body, cancellationToken);
+        return CallAsync("chat.postMessage", body, null, cancellationToken);
     }
 
     public Task<SlackResponse> UpdateAsync(string channel, string ts, string text, JsonArray? blocks, CancellationToken cancellationToken)
     {
         // An empty blocks array removes earlier blocks (the buttons of a decided plan).
         var body = new JsonObject { ["channel"] = channel, ["ts"] = ts, ["text"] = text, ["blocks"] = blocks ?? [] };
-        return CallAsync("chat.update", body, cancellationToken);
+        return CallAsync("chat.update", body, null, cancellationToken);
     }
 
     public Task<SlackResponse> PostEphemeralAsync(string channel, string user, string text, string? threadTs, CancellationToken cancellationToken)
@@ -47,18 +47,26 @@ public sealed class SlackClient(HttpClient http)
         {
             body["thread_ts"] = threadTs;
         }
-        return CallAsync("chat.postEphemeral", body, cancellationToken);
+        return CallAsync("chat.postEphemeral", body, null, cancellationToken);
     }
 
     public Task<SlackResponse> OpenConversationAsync(string user, CancellationToken cancellationToken) =>
-        CallAsync("conversations.open", new JsonObject { ["users"] = user }, cancellationToken);
+        CallAsync("conversations.open", new JsonObject { ["users"] = user }, null, cancellationToken);
 
-    public async Task<SlackResponse> CallAsync(string method, JsonObject body, CancellationToken cancellationToken)
+    /// <summary>A Socket Mode WebSocket URL; this call takes the app-level token, not the bot token.</summary>
+    public Task<SlackResponse> OpenConnectionAsync(string appToken, CancellationToken cancellationToken) =>
+        CallAsync("apps.connections.open", new JsonObject(), appToken, cancellationToken);
+
+    public async Task<SlackResponse> CallAsync(string method, JsonObject body, string? token, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, method)
         {
             Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
         };
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
         HttpResponseMessage response;
         try
         {

@@ -1,6 +1,5 @@
+using System.Text;
 using System.Text.Json;
-using Bot.Agent.Model;
-using Bot.Agent.Pipeline;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -8,7 +7,6 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Bot.Channels.Slack;
 
@@ -31,7 +29,7 @@ public static class SlackEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> EventsAsync(HttpContext context, SlackRequestVerifier verifier, InboxRecorder inbox, NpgsqlDataSource db, ILogger<SlackRequestVerifier> logger, IOptions<SlackOptions> options, CancellationToken cancellationToken)
+    private static async Task<IResult> EventsAsync(HttpContext context, SlackRequestVerifier verifier, SlackInbound inbound, ILogger<SlackRequestVerifier> logger, IOptions<SlackOptions> options, CancellationToken cancellationToken)
     {
         var body = await ReadVerifiedAsync(context, verifier, logger, options.Value, cancellationToken);
         if (body is null)
@@ -47,69 +45,53 @@ public static class SlackEndpoints
         {
             return Results.BadRequest();
         }
-        if (envelope.TryGetProperty("type", out var type) && type.GetString() == "url_verification")
+        if (envelope.ValueKind != JsonValueKind.Object)
         {
-            return Results.Ok(new { challenge = envelope.TryGetProperty("challenge", out var c) ? c.GetString() : null });
+            return Results.BadRequest();
         }
-        var (kind, message) = SlackMapper.FromEvent(envelope);
-        if (message is null || kind == SlackMessageKind.Ignore
-            || (kind == SlackMessageKind.ThreadReply && !await IsKnownThreadAsync(db, message.Address, cancellationToken)))
+        if (envelope.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "url_verification")
         {
-            SlackLog.Ignored(logger, envelope.TryGetProperty("event", out var ev) && ev.TryGetProperty("type", out var t) ? t.GetString() : null);
-            return Results.Ok();
+            return Results.Ok(new { challenge = envelope.TryGetProperty("challenge", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null });
         }
-        var record = await inbox.RecordAsync(message, null, cancellationToken);
-        if (record.Duplicate)
-        {
-            SlackLog.Duplicate(logger, message.EventId, context.Request.Headers["X-Slack-Retry-Num"].ToString());
-        }
+        await inbound.EventAsync(envelope, context.Request.Headers["X-Slack-Retry-Num"].ToString(), cancellationToken);
         return Results.Ok();
     }
 
-    private static async Task<IResult> InteractivityAsync(HttpContext context, SlackRequestVerifier verifier, InboxRecorder inbox, ILogger<SlackRequestVerifier> logger, IOptions<SlackOptions> options, CancellationToken cancellationToken)
+    private static async Task<IResult> InteractivityAsync(HttpContext context, SlackRequestVerifier verifier, SlackInbound inbound, ILogger<SlackRequestVerifier> logger, IOptions<SlackOptions> options, CancellationToken cancellationToken)
     {
         var body = await ReadVerifiedAsync(context, verifier, logger, options.Value, cancellationToken);
         if (body is null)
         {
             return Results.Unauthorized();
         }
-        var form = QueryHelpers.ParseQuery(System.Text.Encoding.UTF8.GetString(body));
+        var form = QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body));
         if (!form.TryGetValue("payload", out var payloadText))
         {
             return Results.BadRequest();
         }
-        IncomingMessage? message;
+        JsonElement payload;
         try
         {
-            message = SlackMapper.FromInteraction(JsonDocument.Parse(payloadText.ToString()).RootElement);
+            payload = JsonDocument.Parse(payloadText.ToString()).RootElement.Clone();
         }
         catch (JsonException)
         {
             return Results.BadRequest();
         }
-        if (message is not null)
-        {
-            await inbox.RecordAsync(message, null, cancellationToken);
-        }
+        await inbound.InteractionAsync(payload, cancellationToken);
         return Results.Ok();
     }
 
-    private static async Task<IResult> CommandAsync(HttpContext context, SlackRequestVerifier verifier, InboxRecorder inbox, TimeProvider clock, ILogger<SlackRequestVerifier> logger, IOptions<SlackOptions> options, CancellationToken cancellationToken)
+    private static async Task<IResult> CommandAsync(HttpContext context, SlackRequestVerifier verifier, SlackInbound inbound, ILogger<SlackRequestVerifier> logger, IOptions<SlackOptions> options, CancellationToken cancellationToken)
     {
         var body = await ReadVerifiedAsync(context, verifier, logger, options.Value, cancellationToken);
         if (body is null)
         {
             return Results.Unauthorized();
         }
-        var form = QueryHelpers.ParseQuery(System.Text.Encoding.UTF8.GetString(body)).ToDictionary(p => p.Key, p => p.Value.ToString());
-        var message = SlackMapper.FromSlashCommand(form, clock.GetUtcNow());
-        if (message is null)
-        {
-            return Results.BadRequest();
-        }
-        await inbox.RecordAsync(message, null, cancellationToken);
+        var form = QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body)).ToDictionary(p => p.Key, p => p.Value.ToString());
         // The answer follows in the channel; an empty 200 keeps Slack from echoing anything.
-        return Results.Ok();
+        return await inbound.CommandAsync(form, cancellationToken) == SlackInboundResult.Malformed ? Results.BadRequest() : Results.Ok();
     }
 
     /// <summary>The raw body when its signature and timestamp hold; null (and a log line) otherwise.</summary>
@@ -118,7 +100,7 @@ public static class SlackEndpoints
         var request = context.Request;
         if (request.ContentLength > options.MaxBodyBytes)
         {
-            SlackLog.Refused(logger, request.Path, SlackVerification.BadSignature);
+            SlackLog.Refused(logger, request.Path, SlackVerification.TooLarge);
             return null;
         }
         using var buffer = new MemoryStream();
@@ -129,7 +111,7 @@ public static class SlackEndpoints
             buffer.Write(chunk, 0, read);
             if (buffer.Length > options.MaxBodyBytes)
             {
-                SlackLog.Refused(logger, request.Path, SlackVerification.BadSignature);
+                SlackLog.Refused(logger, request.Path, SlackVerification.TooLarge);
                 return null;
             }
         }
@@ -141,16 +123,5 @@ public static class SlackEndpoints
             return null;
         }
         return body;
-    }
-
-    /// <summary>Whether the bot already takes part in this Slack thread (it answered there before).</summary>
-    private static async Task<bool> IsKnownThreadAsync(NpgsqlDataSource db, ConversationAddress address, CancellationToken cancellationToken)
-    {
-        await using var command = db.CreateCommand(
-            "SELECT EXISTS (SELECT 1 FROM threads t JOIN conversations c ON c.id = t.conversation_id WHERE c.channel = $1 AND c.address = $2 AND t.thread_key = $3)");
-        command.Parameters.Add(new() { Value = address.Channel });
-        command.Parameters.Add(new() { Value = address.ConversationId });
-        command.Parameters.Add(new() { Value = address.ThreadKey! });
-        return await command.ExecuteScalarAsync(cancellationToken) is true;
     }
 }

@@ -16,4 +16,19 @@ internal static partial class SlackLog
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Slack event ignored: {EventType}")]
     public static partial void Ignored(ILogger logger, string? eventType);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Slack Socket Mode connected")]
+    public static partial void SocketConnected(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Slack Socket Mode asked to reconnect: {Reason}")]
+    public static partial void SocketDisconnectRequested(ILogger logger, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Slack Socket Mode could not open a connection: {Error}")]
+    public static partial void SocketOpenFailed(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Slack Socket Mode connection failed: {Kind}: {Error}")]
+    public static partial void SocketError(ILogger logger, string kind, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Slack Socket Mode reconnecting in {Delay}")]
+    public static partial void SocketReconnecting(ILogger logger, TimeSpan delay);
 }

@@ -13,7 +13,7 @@ public sealed class SlackOptions : IValidatableObject
     /// <summary>The app's signing secret: every request from Slack is verified with it. Never logged.</summary>
     public string? SigningSecret { get; set; }
 
-    /// <summary>An app-level token (<c>xapp-...</c>) for Socket Mode. Optional; not used yet.</summary>
+    /// <summary>An app-level token (<c>xapp-...</c>): when set, the bot also connects in Socket Mode. Never logged.</summary>
     public string? AppToken { get; set; }
 
     /// <summary>Where the Web API lives; tests point it at a fake.</summary>
@@ -35,9 +35,9 @@ public sealed class SlackOptions : IValidatableObject
         {
             yield break;
         }
-        if (string.IsNullOrWhiteSpace(SigningSecret))
+        if (string.IsNullOrWhiteSpace(SigningSecret) && string.IsNullOrWhiteSpace(AppToken))
         {
-            yield return new ValidationResult("Slack:SigningSecret is not set. Slack:BotToken is, so the Slack channel is on, and it needs the app's signing secret to verify requests.", [nameof(SigningSecret)]);
+            yield return new ValidationResult("Slack:SigningSecret is not set. Slack:BotToken is, so the Slack channel is on, and over HTTP it needs the app's signing secret to verify requests (or set Slack:AppToken for Socket Mode).", [nameof(SigningSecret)]);
         }
         if (!Uri.TryCreate(ApiBaseUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {

@@ -5,7 +5,7 @@ using System.Text;
 namespace Bot.Channels.Slack;
 
 /// <summary>Why a request from Slack was refused (or <see cref="Valid"/>).</summary>
-public enum SlackVerification { Valid, MissingHeaders, BadTimestamp, StaleOrFuture, BadSignature }
+public enum SlackVerification { Valid, MissingHeaders, BadTimestamp, StaleOrFuture, BadSignature, TooLarge, NoSecret }
 
 /// <summary>
 /// Slack's v0 request signing: <c>v0=</c> + hex HMAC-SHA256 of <c>v0:{timestamp}:{raw body}</c> under the signing secret,
@@ -18,6 +18,11 @@ public sealed class SlackRequestVerifier(string signingSecret, TimeProvider cloc
 
     public SlackVerification Verify(string? timestamp, string? signature, ReadOnlySpan<byte> body)
     {
+        if (string.IsNullOrEmpty(signingSecret))
+        {
+            // Socket Mode without a signing secret: nothing over HTTP can be trusted.
+            return SlackVerification.NoSecret;
+        }
         if (string.IsNullOrEmpty(timestamp) || string.IsNullOrEmpty(signature))
         {
             return SlackVerification.MissingHeaders;
