@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -61,13 +62,69 @@ public sealed class FakeSlackApi : IAsyncDisposable
             {
                 return;
             }
-            try
+            sessions.Add(Task.Run(async () =>
             {
-                await AnswerAsync(context);
+                try
+                {
+                    await AnswerAsync(context);
+                }
+                catch (Exception exception) when (exception is HttpListenerException or IOException or WebSocketException or ObjectDisposedException)
+                {
+                    // The client went away; nothing to answer.
+                }
+            }));
+        }
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentBag<Task> sessions = [];
+    private readonly List<string> acks = [];
+    private WebSocket? socket;
+    private int connections;
+
+    public string AppToken { get; } = "xapp-fake-" + Guid.NewGuid().ToString("N");
+
+    /// <summary>How many Socket Mode connections the bot has opened.</summary>
+    public int SocketConnections => Volatile.Read(ref connections);
+
+    /// <summary>The envelope ids the bot acknowledged.</summary>
+    public IReadOnlyList<string> Acks
+    {
+        get
+        {
+            lock (acks)
+            {
+                return [.. acks];
             }
-            catch (Exception exception) when (exception is HttpListenerException or IOException)
+        }
+    }
+
+    /// <summary>Sends one Socket Mode message (an envelope, or a disconnect) to the connected bot.</summary>
+    public async Task SendSocketAsync(JsonObject message)
+    {
+        var current = socket ?? throw new InvalidOperationException("No Socket Mode connection.");
+        await current.SendAsync(Encoding.UTF8.GetBytes(message.ToJsonString()), WebSocketMessageType.Text, true, CancellationToken.None);
+    }
+
+    private async Task ServeSocketAsync(HttpListenerContext context)
+    {
+        var accepted = await context.AcceptWebSocketAsync(subProtocol: null);
+        var ws = accepted.WebSocket;
+        socket = ws;
+        Interlocked.Increment(ref connections);
+        await ws.SendAsync(Encoding.UTF8.GetBytes("""{"type":"hello","num_connections":1,"debug_info":{"host":"fake"},"connection_info":{"app_id":"A0APP"}}"""), WebSocketMessageType.Text, true, CancellationToken.None);
+        var buffer = new byte[64 * 1024];
+        while (ws.State == WebSocketState.Open)
+        {
+            var result = await ws.ReceiveAsync(buffer, CancellationToken.None);
+            if (result.MessageType == WebSocketMessageType.Close)
             {
-                // The client went away; nothing to answer.
+                await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                break;
+            }
+            var ack = JsonNode.Parse(Encoding.UTF8.GetString(buffer, 0, result.Count));
+            lock (acks)
+            {
+                acks.Add((string?)ack?["envelope_id"] ?? "?");
             }
         }
     }
@@ -75,9 +132,21 @@ public sealed class FakeSlackApi : IAsyncDisposable
     private async Task AnswerAsync(HttpListenerContext context)
     {
         var path = context.Request.Url!.AbsolutePath;
+        if (path.StartsWith("/socket", StringComparison.Ordinal) && context.Request.IsWebSocketRequest)
+        {
+            await ServeSocketAsync(context);
+            return;
+        }
         using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
         var text = await reader.ReadToEndAsync();
         var method = path.StartsWith("/api/", StringComparison.Ordinal) ? path["/api/".Length..] : path;
+        if (method == "apps.connections.open")
+        {
+            await WriteAsync(context, 200, context.Request.Headers["Authorization"] == "Bearer " + AppToken
+                ? new JsonObject { ["ok"] = true, ["url"] = $"ws://127.0.0.1:{Port}/socket/{SocketConnections + 1}" }
+                : new JsonObject { ["ok"] = false, ["error"] = "invalid_auth" });
+            return;
+        }
         if (context.Request.Headers["Authorization"] != "Bearer " + Token)
         {
             await WriteAsync(context, 200, new JsonObject { ["ok"] = false, ["error"] = "not_authed" });
@@ -132,8 +201,13 @@ public sealed class FakeSlackApi : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (socket is { State: WebSocketState.Open } open)
+        {
+            open.Abort();
+        }
         listener.Stop();
         listener.Close();
         await loop;
+        await Task.WhenAll(sessions).WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 }
