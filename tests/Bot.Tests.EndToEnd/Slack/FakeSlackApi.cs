@@ -172,11 +172,16 @@ public sealed class FakeSlackApi : IAsyncDisposable
                     ["ok"] = true,
                     ["channel"] = (string?)body["channel"],
                     ["ts"] = ts,
-                    ["message"] = new JsonObject { ["ts"] = ts, ["thread_ts"] = (string?)body["thread_ts"], ["text"] = (string?)body["text"] },
+                    ["message"] = Message(ts, body),
                 });
                 return;
             case "chat.update":
-                await WriteAsync(context, 200, new JsonObject { ["ok"] = true, ["channel"] = (string?)body["channel"], ["ts"] = (string?)body["ts"] });
+                var updatedText = (string?)body["text"] ?? "";
+                await WriteAsync(context, 200, new JsonObject
+                {
+                    ["ok"] = true, ["channel"] = (string?)body["channel"], ["ts"] = (string?)body["ts"], ["text"] = updatedText,
+                    ["message"] = new JsonObject { ["text"] = updatedText },
+                });
                 return;
             case "chat.postEphemeral":
                 await WriteAsync(context, 200, new JsonObject { ["ok"] = true, ["message_ts"] = "1800000000.999999" });
@@ -188,6 +193,17 @@ public sealed class FakeSlackApi : IAsyncDisposable
                 await WriteAsync(context, 200, new JsonObject { ["ok"] = false, ["error"] = "unknown_method" });
                 return;
         }
+    }
+
+    /// <summary>The posted message as Slack returns it (the shape its Web API spec gives <c>objs_message</c>).</summary>
+    private static JsonObject Message(string ts, JsonObject body)
+    {
+        var message = new JsonObject { ["type"] = "message", ["ts"] = ts, ["text"] = (string?)body["text"] ?? "", ["bot_id"] = "B0FAKEBOT1", ["user"] = "U0FAKEBOT1" };
+        if ((string?)body["thread_ts"] is { } threadTs)
+        {
+            message["thread_ts"] = threadTs;
+        }
+        return message;
     }
 
     private static async Task WriteAsync(HttpListenerContext context, int status, JsonObject body)

@@ -13,7 +13,7 @@ public class SlackEndToEndTests
 {
     private const string Secret = "e2e-signing-secret-0123456789abcdef";
     private const string Team = "T0FAKE";
-    private const string Dm = "D0DM";
+    private const string Dm = "D0DMANN001";
     private const string User = "U0ANN";
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(90);
 
@@ -106,7 +106,7 @@ public class SlackEndToEndTests
 
         // In a channel: a mention is answered in a thread; a later reply in that thread is answered without a mention;
         // the copy of the mention as a channel message and replies in threads the bot is not part of are ignored.
-        const string channel = "C0CHAN";
+        const string channel = "C0CHANNEL1";
         const string root = "1800000400.000100";
         Assert.Equal(HttpStatusCode.OK, (await PostSignedAsync(http, "/slack/events", ChannelEvent("Ev0MENTION", "app_mention", root, null, "<@U0BOT> hello"), "application/json")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await PostSignedAsync(http, "/slack/events", ChannelEvent("Ev0MENTIONCOPY", "message", root, null, "<@U0BOT> hello"), "application/json")).StatusCode);
@@ -141,7 +141,7 @@ public class SlackEndToEndTests
 
     private static string ChannelEvent(string eventId, string type, string ts, string? threadTs, string text)
     {
-        var ev = new JsonObject { ["type"] = type, ["channel"] = "C0CHAN", ["user"] = User, ["text"] = text, ["ts"] = ts, ["event_ts"] = ts, ["team"] = Team };
+        var ev = new JsonObject { ["type"] = type, ["channel"] = "C0CHANNEL1", ["user"] = User, ["text"] = text, ["ts"] = ts, ["event_ts"] = ts, ["team"] = Team };
         if (type == "message")
         {
             ev["channel_type"] = "channel";

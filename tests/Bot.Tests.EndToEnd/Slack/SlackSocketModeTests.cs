@@ -54,7 +54,7 @@ public class SlackSocketModeTests
             ["event_id"] = eventId,
             ["event"] = new JsonObject
             {
-                ["type"] = "message", ["channel"] = "D0DM", ["user"] = "U0ANN", ["text"] = text, ["ts"] = ts,
+                ["type"] = "message", ["channel"] = "D0DMANN001", ["user"] = "U0ANN", ["text"] = text, ["ts"] = ts,
                 ["channel_type"] = "im", ["team"] = "T0FAKE",
             },
         },
