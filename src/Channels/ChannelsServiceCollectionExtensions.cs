@@ -1,6 +1,9 @@
 using Bot.Agent.Pipeline;
+using Bot.Channels.Slack;
 using Bot.Channels.Web;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Bot.Channels;
 
@@ -17,6 +20,37 @@ public static class ChannelsServiceCollectionExtensions
         services.AddSingleton<OwnerAccess>();
         services.AddSingleton<IChannelSender, WebChannelSender>();
         services.AddSingleton<ILiveUpdateSender, DirectLineLiveUpdates>();
+        return services;
+    }
+
+    /// <summary>The Slack channel: on when <c>Slack:BotToken</c> is set (its options are validated at start either way).</summary>
+    public static IServiceCollection AddSlackChannel(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SlackOptions>().BindConfiguration(SlackOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var options = configuration.GetSection(SlackOptions.Section).Get<SlackOptions>() ?? new SlackOptions();
+        if (!options.Enabled)
+        {
+            return services;
+        }
+        services.AddSingleton(sp =>
+        {
+            var slack = sp.GetRequiredService<IOptions<SlackOptions>>().Value;
+            return new SlackRequestVerifier(slack.SigningSecret ?? string.Empty, sp.GetRequiredService<TimeProvider>(), TimeSpan.FromSeconds(slack.MaxClockSkewSeconds));
+        });
+        services.AddHttpClient<SlackClient>((sp, http) =>
+        {
+            var slack = sp.GetRequiredService<IOptions<SlackOptions>>().Value;
+            http.BaseAddress = new Uri(slack.ApiBaseUrl.TrimEnd('/') + "/");
+            http.DefaultRequestHeaders.Authorization = new("Bearer", slack.BotToken);
+            http.Timeout = TimeSpan.FromSeconds(30);
+        });
+        services.AddSingleton<SlackActionUsers>();
+        services.AddSingleton<SlackInbound>();
+        if (!string.IsNullOrWhiteSpace(options.AppToken))
+        {
+            services.AddHostedService<SlackSocketMode>();
+        }
+        services.AddSingleton<IChannelSender, SlackChannelSender>();
         return services;
     }
 }

@@ -5,6 +5,7 @@ using Bot.Agent.Scheduling;
 using Bot.BotHost.Endpoints;
 using Bot.Channels;
 using Bot.Channels.Telegram;
+using Bot.Channels.Slack;
 using Bot.Channels.Web;
 using Bot.Storage;
 using Microsoft.AspNetCore.DataProtection;
@@ -50,6 +51,7 @@ public static class BotHostExtensions
         services.AddScheduling(configuration, connectionString);
         services.AddWebChannel();
         services.AddTelegramChannel(configuration);
+        services.AddSlackChannel(configuration);
         services.AddDataProtection().SetApplicationName("finance-bot");
         services.AddOptions<KeyManagementOptions>()
             .Configure<IServiceScopeFactory, TimeProvider>((options, scopes, clock) => options.XmlRepository = new DbXmlRepository(scopes, clock));
@@ -74,6 +76,7 @@ public static class BotHostExtensions
         app.MapOpenApi();
         app.MapDirectLine();
         app.MapTelegramWebhook();
+        app.MapSlack();
         app.MapThreadsApi();
         app.MapPlaidLink();
         return app;

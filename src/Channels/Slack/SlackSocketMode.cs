@@ -1,0 +1,147 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Bot.Channels.Slack;
+
+/// <summary>
+/// Socket Mode: <c>apps.connections.open</c> with the app token, then envelopes over a WebSocket. Each envelope is
+/// recorded in the inbox before its acknowledgement goes back; a <c>disconnect</c> message, a closed socket or an error
+/// reconnects after a growing pause (1 s doubling to 60 s, reset once a connection says hello).
+/// </summary>
+public sealed class SlackSocketMode(SlackClient client, SlackInbound inbound, IOptions<SlackOptions> options, ILogger<SlackSocketMode> logger) : BackgroundService
+{
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(60);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var backoff = TimeSpan.FromSeconds(1);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var opened = await client.OpenConnectionAsync(options.Value.AppToken!, stoppingToken);
+                if (opened.Ok && opened.Body.TryGetProperty("url", out var url) && url.GetString() is { } address)
+                {
+                    if (await RunConnectionAsync(new Uri(address), stoppingToken))
+                    {
+                        backoff = TimeSpan.FromSeconds(1);
+                    }
+                }
+                else
+                {
+                    SlackLog.SocketOpenFailed(logger, opened.Error ?? "no url");
+                    if (opened.RetryAfter is { } wish && wish > backoff)
+                    {
+                        backoff = wish;
+                    }
+                }
+            }
+            catch (Exception exception) when (exception is WebSocketException or HttpRequestException or JsonException or IOException)
+            {
+                SlackLog.SocketError(logger, exception.GetType().Name, exception.Message);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            SlackLog.SocketReconnecting(logger, backoff);
+            try
+            {
+                await Task.Delay(backoff, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+        }
+    }
+
+    /// <summary>Serves one connection until Slack asks to reconnect or the socket ends; true when it said hello.</summary>
+    private async Task<bool> RunConnectionAsync(Uri url, CancellationToken cancellationToken)
+    {
+        using var socket = new ClientWebSocket();
+        socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(30);
+        await socket.ConnectAsync(url, cancellationToken);
+        var greeted = false;
+        while (socket.State == WebSocketState.Open)
+        {
+            var text = await ReceiveAsync(socket, cancellationToken);
+            if (text is null)
+            {
+                break;
+            }
+            using var document = JsonDocument.Parse(text);
+            var envelope = document.RootElement;
+            var type = envelope.TryGetProperty("type", out var t) ? t.GetString() : null;
+            if (type == "hello")
+            {
+                greeted = true;
+                SlackLog.SocketConnected(logger);
+                continue;
+            }
+            if (type == "disconnect")
+            {
+                SlackLog.SocketDisconnectRequested(logger, envelope.TryGetProperty("reason", out var r) ? r.GetString() : null);
+                break;
+            }
+            if (!envelope.TryGetProperty("envelope_id", out var id) || id.GetString() is not { } envelopeId || !envelope.TryGetProperty("payload", out var payload))
+            {
+                continue;
+            }
+            var retry = envelope.TryGetProperty("retry_attempt", out var attempt) ? attempt.ToString() : null;
+            _ = type switch
+            {
+                "events_api" => await inbound.EventAsync(payload, retry, cancellationToken),
+                "interactive" => await inbound.InteractionAsync(payload, cancellationToken),
+                "slash_commands" => await inbound.CommandAsync(
+                    payload.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String).ToDictionary(p => p.Name, p => p.Value.GetString()!), cancellationToken),
+                _ => SlackInboundResult.Ignored,
+            };
+            // Recorded first, acknowledged second: an envelope Slack saw acknowledged is in the inbox.
+            var ack = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { envelope_id = envelopeId }));
+            await socket.SendAsync(ack, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+        }
+        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        {
+            using var closing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            closing.CancelAfter(TimeSpan.FromSeconds(5));
+            try
+            {
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "reconnecting", closing.Token);
+            }
+            catch (Exception exception) when (exception is WebSocketException or OperationCanceledException)
+            {
+                // The peer is gone already.
+            }
+        }
+        return greeted;
+    }
+
+    private static async Task<string?> ReceiveAsync(ClientWebSocket socket, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[16 * 1024];
+        using var message = new MemoryStream();
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer, cancellationToken);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return null;
+            }
+            message.Write(buffer, 0, result.Count);
+            if (message.Length > 4 * 1024 * 1024)
+            {
+                throw new IOException("A Socket Mode message exceeded 4 MB.");
+            }
+            if (result.EndOfMessage)
+            {
+                return Encoding.UTF8.GetString(message.ToArray());
+            }
+        }
+    }
+}
