@@ -4,6 +4,7 @@ using Bot.Agent.Finance;
 using Bot.Agent.Scheduling;
 using Bot.BotHost.Endpoints;
 using Bot.Channels;
+using Bot.Channels.Teams;
 using Bot.Channels.Web;
 using Bot.Storage;
 using Microsoft.AspNetCore.DataProtection;
@@ -48,6 +49,7 @@ public static class BotHostExtensions
         services.AddTrading();
         services.AddScheduling(configuration, connectionString);
         services.AddWebChannel();
+        services.AddTeamsChannel();
         services.AddDataProtection().SetApplicationName("finance-bot");
         services.AddOptions<KeyManagementOptions>()
             .Configure<IServiceScopeFactory, TimeProvider>((options, scopes, clock) => options.XmlRepository = new DbXmlRepository(scopes, clock));
@@ -71,6 +73,7 @@ public static class BotHostExtensions
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
         app.MapOpenApi();
         app.MapDirectLine();
+        app.MapTeams();
         app.MapThreadsApi();
         app.MapPlaidLink();
         return app;
@@ -85,6 +88,12 @@ public static class BotHostExtensions
         if (HttpOptions.IsLoopbackOnly(urls))
         {
             return;
+        }
+        var teams = configuration.GetSection(TeamsOptions.Section);
+        if (string.IsNullOrEmpty(teams[nameof(TeamsOptions.AppId)]) && teams.GetValue<bool>(nameof(TeamsOptions.Enabled)))
+        {
+            throw new StartupConfigurationException(
+                "Teams:Enabled is set with an empty Teams:AppId on a non-loopback bind (Http:Urls). Without an App ID, /api/messages accepts activities without authentication; set Teams:AppId (and Teams:AppPassword), or bind to 127.0.0.1.");
         }
         var key = configuration[$"{WebOptions.Section}:{nameof(WebOptions.AccessKey)}"];
         if (string.IsNullOrEmpty(key))
