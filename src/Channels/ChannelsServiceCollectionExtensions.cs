@@ -2,8 +2,10 @@ using Bot.Agent.Pipeline;
 using Bot.Channels.Slack;
 using Bot.Channels.Web;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
+using Bot.Channels.Teams;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Bot.Channels;
 
@@ -51,6 +53,24 @@ public static class ChannelsServiceCollectionExtensions
             services.AddHostedService<SlackSocketMode>();
         }
         services.AddSingleton<IChannelSender, SlackChannelSender>();
+        return services;
+    }
+
+    /// <summary>Microsoft Teams through the Bot Framework (<c>/api/messages</c>); on when <c>Teams:AppId</c> or <c>Teams:Enabled</c> is set.</summary>
+    public static IServiceCollection AddTeamsChannel(this IServiceCollection services)
+    {
+        services.AddOptions<TeamsOptions>().BindConfiguration(TeamsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHttpClient(TeamsOptions.Section, http => http.Timeout = TimeSpan.FromSeconds(30));
+        services.AddSingleton(sp => new BotFrameworkKeys(
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(TeamsOptions.Section), sp.GetRequiredService<IOptions<TeamsOptions>>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<BotFrameworkKeys>>()));
+        services.AddSingleton<BotFrameworkAuthenticator>();
+        services.AddSingleton(sp => new TeamsConnectorClient(
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(TeamsOptions.Section), sp.GetRequiredService<IOptions<TeamsOptions>>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TeamsConnectorClient>>()));
+        services.AddSingleton<TeamsChannelSender>();
+        services.AddSingleton<IChannelSender>(sp => sp.GetRequiredService<TeamsChannelSender>());
+        services.AddSingleton<ILiveUpdateSender>(sp => sp.GetRequiredService<TeamsChannelSender>());
         return services;
     }
 }

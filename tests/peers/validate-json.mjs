@@ -20,7 +20,12 @@ if (typeof schema.id === 'string' && schema.$id === undefined) {
   schema.$id = schema.id;
   delete schema.id;
 }
-const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
+// The Teams manifest schema declares draft-04, which ajv 8 does not load; its keywords are all ones draft-07 reads the
+// same way (no boolean exclusiveMinimum/Maximum), so the in-memory copy is read as draft-07.
+if (typeof schema.$schema === 'string' && schema.$schema.includes('draft-04')) {
+  delete schema.$schema;
+}
+const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, unicodeRegExp: true });
 // The Adaptive Cards schemas declare draft-06.
 ajv.addMetaSchema(require('ajv/dist/refs/json-schema-draft-06.json'));
 addFormats(ajv);

@@ -6,6 +6,7 @@ using Bot.BotHost.Endpoints;
 using Bot.Channels;
 using Bot.Channels.Telegram;
 using Bot.Channels.Slack;
+using Bot.Channels.Teams;
 using Bot.Channels.Web;
 using Bot.Storage;
 using Microsoft.AspNetCore.DataProtection;
@@ -52,6 +53,7 @@ public static class BotHostExtensions
         services.AddWebChannel();
         services.AddTelegramChannel(configuration);
         services.AddSlackChannel(configuration);
+        services.AddTeamsChannel();
         services.AddDataProtection().SetApplicationName("finance-bot");
         services.AddOptions<KeyManagementOptions>()
             .Configure<IServiceScopeFactory, TimeProvider>((options, scopes, clock) => options.XmlRepository = new DbXmlRepository(scopes, clock));
@@ -77,6 +79,7 @@ public static class BotHostExtensions
         app.MapDirectLine();
         app.MapTelegramWebhook();
         app.MapSlack();
+        app.MapTeams();
         app.MapThreadsApi();
         app.MapPlaidLink();
         return app;
@@ -91,6 +94,12 @@ public static class BotHostExtensions
         if (HttpOptions.IsLoopbackOnly(urls))
         {
             return;
+        }
+        var teams = configuration.GetSection(TeamsOptions.Section);
+        if (string.IsNullOrEmpty(teams[nameof(TeamsOptions.AppId)]) && teams.GetValue<bool>(nameof(TeamsOptions.Enabled)))
+        {
+            throw new StartupConfigurationException(
+                "Teams:Enabled is set with an empty Teams:AppId on a non-loopback bind (Http:Urls). Without an App ID, /api/messages accepts activities without authentication; set Teams:AppId (and Teams:AppPassword), or bind to 127.0.0.1.");
         }
         var key = configuration[$"{WebOptions.Section}:{nameof(WebOptions.AccessKey)}"];
         if (string.IsNullOrEmpty(key))

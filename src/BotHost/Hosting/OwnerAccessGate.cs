@@ -12,7 +12,7 @@ public static class OwnerAccessGate
     public static IApplicationBuilder UseOwnerAccessGate(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         var path = context.Request.Path;
-        var guarded = path == "/" || path.StartsWithSegments("/index.html") || path.StartsWithSegments("/api") || path.StartsWithSegments("/openapi");
+        var guarded = path == "/" || path.StartsWithSegments("/index.html") || (path.StartsWithSegments("/api") && !path.StartsWithSegments("/api/messages")) || path.StartsWithSegments("/openapi");
         if (!guarded)
         {
             await next(context);

@@ -42,7 +42,7 @@ public sealed record Activity
     }
 }
 
-public sealed record ChannelAccount(string? Id, string? Name = null, string? Role = null);
+public sealed record ChannelAccount(string? Id, string? Name = null, string? Role = null, string? AadObjectId = null);
 
 public sealed record ConversationAccount(string? Id, bool? IsGroup = null, string? ConversationType = null, string? TenantId = null);
 

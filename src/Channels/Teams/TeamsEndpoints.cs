@@ -1,0 +1,101 @@
+using System.Net;
+using System.Text.Json;
+using Bot.Agent.Model;
+using Bot.Agent.Pipeline;
+using Bot.Agent.Threads;
+using Bot.Agent.Trading;
+using Bot.Channels.BotFramework;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Bot.Channels.Teams;
+
+/// <summary><c>/api/messages</c>: the Bot Framework endpoint Teams posts activities to.</summary>
+public static class TeamsEndpoints
+{
+    public static IEndpointRouteBuilder MapTeams(this IEndpointRouteBuilder app)
+    {
+        if (app.ServiceProvider.GetService(typeof(IOptions<TeamsOptions>)) is IOptions<TeamsOptions> { Value.IsOn: true })
+        {
+            app.MapPost("/api/messages", PostActivityAsync).ExcludeFromDescription();
+        }
+        return app;
+    }
+
+    private static async Task<IResult> PostActivityAsync(
+        HttpContext context,
+        BotFrameworkAuthenticator authenticator,
+        IOptions<TeamsOptions> options,
+        InboxRecorder recorder,
+        TimeProvider clock,
+        ILoggerFactory loggers,
+        CancellationToken cancellationToken)
+    {
+        var logger = loggers.CreateLogger(typeof(TeamsEndpoints).FullName!);
+        var settings = options.Value;
+        if (context.Request.ContentLength > settings.MaxActivityBytes)
+        {
+            return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
+        }
+        Activity? activity;
+        try
+        {
+            activity = await JsonSerializer.DeserializeAsync<Activity>(context.Request.Body, ActivityJson.Options, cancellationToken);
+        }
+        catch (JsonException)
+        {
+            return Results.BadRequest();
+        }
+        if (activity is null)
+        {
+            return Results.BadRequest();
+        }
+
+        // Verify before acting on anything the activity says.
+        if (settings.RequiresAuthentication)
+        {
+            var refusal = await authenticator.ValidateAsync(context.Request.Headers.Authorization.ToString() is { Length: > 0 } h ? h : null, activity.ServiceUrl, cancellationToken);
+            if (refusal is not null)
+            {
+                TeamsLog.Refused(logger, refusal);
+                return Results.Unauthorized();
+            }
+        }
+        else if (context.Connection.RemoteIpAddress is { } remote && !IPAddress.IsLoopback(remote))
+        {
+            TeamsLog.Refused(logger, "no Teams:AppId is set, so only loopback callers are accepted");
+            return Results.Unauthorized();
+        }
+
+        var now = clock.GetUtcNow();
+        switch (activity.Type)
+        {
+            case Activity.Types.Message:
+                return await RecordAsync(recorder, TeamsMapper.ToIncoming(activity, now), cancellationToken);
+            case Activity.Types.ConversationUpdate when TeamsMapper.BotWasAdded(activity):
+                return await RecordAsync(recorder, TeamsMapper.Welcome(activity, now), cancellationToken);
+            case Activity.Types.Invoke when activity.Name == TeamsMapper.InvokeCardAction:
+                return await TeamsCardActions.HandleAsync(context.RequestServices, activity, logger, cancellationToken);
+            case Activity.Types.Invoke:
+                return Results.Json(new { status = 501 }, statusCode: StatusCodes.Status501NotImplemented);
+            default:
+                // installationUpdate, typing, reactions: acknowledged, nothing to keep.
+                TeamsLog.Ignored(logger, activity.Type ?? "(none)");
+                return Results.Ok();
+        }
+    }
+
+    private static async Task<IResult> RecordAsync(InboxRecorder recorder, IncomingMessage? incoming, CancellationToken cancellationToken)
+    {
+        if (incoming is null)
+        {
+            return Results.Ok();
+        }
+        // Persist, then answer: once Teams has its 202 the message survives a crash; a redelivery is a duplicate.
+        await recorder.RecordAsync(incoming, null, cancellationToken);
+        return Results.Accepted();
+    }
+}

@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Bot.Tests.Support;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Bot.Tests.Integration.Teams;
+
+/// <summary>
+/// A local stand-in for the Bot Framework's side, on 127.0.0.1: OpenID metadata and JWKS with a key generated here,
+/// a client-credentials token endpoint, and a Bot Connector that records the activities the bot sends.
+/// </summary>
+public sealed class FakeBotFramework : IAsyncDisposable
+{
+    public const string AppId = "11111111-2222-3333-4444-555555555555";
+    public const string KeyId = "test-key-1";
+
+    private readonly WebApplication app;
+    private int metadataFetches;
+
+    public RSA SigningKey { get; } = RSA.Create(2048);
+    public RSA OtherKey { get; } = RSA.Create(2048);
+    public string BaseUrl { get; }
+    public string ServiceUrl => BaseUrl + "/_connector/";
+    public string MetadataUrl => BaseUrl + "/openid";
+    public string TokenUrl => BaseUrl + "/token";
+    public ConcurrentQueue<(string Method, string Path, JsonObject Body, string? Authorization)> Received { get; } = new();
+    public int MetadataFetches => metadataFetches;
+
+    private FakeBotFramework(WebApplication app, string baseUrl)
+    {
+        this.app = app;
+        BaseUrl = baseUrl;
+    }
+
+    public static async Task<FakeBotFramework> StartAsync()
+    {
+        var port = Ports.GetFree();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var fake = new FakeBotFramework(app, $"http://127.0.0.1:{port}");
+        fake.Map();
+        await app.StartAsync();
+        return fake;
+    }
+
+    private void Map()
+    {
+        app.MapGet("/openid", () =>
+        {
+            Interlocked.Increment(ref metadataFetches);
+            return Results.Json(new { issuer = "https://api.botframework.com", jwks_uri = BaseUrl + "/jwks" });
+        });
+        app.MapGet("/jwks", () =>
+        {
+            var p = SigningKey.ExportParameters(false);
+            return Results.Json(new { keys = new[] { new { kty = "RSA", use = "sig", kid = KeyId, n = B64(p.Modulus!), e = B64(p.Exponent!) } } });
+        });
+        app.MapPost("/token", () => Results.Json(new { token_type = "Bearer", expires_in = 3600, access_token = "connector-token" }));
+        app.MapPost("/_connector/v3/conversations/{conversation}/activities", async (HttpContext context, string conversation) =>
+        {
+            var body = (JsonObject)(await JsonNode.ParseAsync(context.Request.Body))!;
+            Received.Enqueue(("POST", context.Request.Path, body, context.Request.Headers.Authorization.ToString()));
+            return Results.Json(new { id = "act-" + Guid.NewGuid().ToString("N")[..8] });
+        });
+        app.MapPut("/_connector/v3/conversations/{conversation}/activities/{activityId}", async (HttpContext context, string conversation, string activityId) =>
+        {
+            var body = (JsonObject)(await JsonNode.ParseAsync(context.Request.Body))!;
+            Received.Enqueue(("PUT", context.Request.Path, body, context.Request.Headers.Authorization.ToString()));
+            return Results.Json(new { id = activityId });
+        });
+    }
+
+    /// <summary>A Bot Framework style token; each argument can be spoiled to test a refusal.</summary>
+    public string Token(string? audience = AppId, string issuer = "https://api.botframework.com", string? serviceUrl = null,
+        DateTimeOffset? expires = null, string kid = KeyId, RSA? signWith = null)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var header = new { alg = "RS256", typ = "JWT", kid };
+        var payload = new Dictionary<string, object?>
+        {
+            ["iss"] = issuer,
+            ["aud"] = audience,
+            ["serviceurl"] = serviceUrl ?? ServiceUrl,
+            ["nbf"] = now.AddMinutes(-1).ToUnixTimeSeconds(),
+            ["exp"] = (expires ?? now.AddHours(1)).ToUnixTimeSeconds(),
+        };
+        var signed = B64(JsonSerializer.SerializeToUtf8Bytes(header)) + "." + B64(JsonSerializer.SerializeToUtf8Bytes(payload));
+        var signature = (signWith ?? SigningKey).SignData(Encoding.ASCII.GetBytes(signed), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        return signed + "." + B64(signature);
+    }
+
+    private static string B64(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+        SigningKey.Dispose();
+        OtherKey.Dispose();
+    }
+}

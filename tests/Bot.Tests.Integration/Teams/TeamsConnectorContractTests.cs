@@ -1,0 +1,92 @@
+using System.Net;
+using Bot.Agent.Model;
+using Bot.Agent.Pipeline;
+using Bot.Channels.BotFramework;
+using Bot.Channels.Teams;
+using Bot.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Bot.Tests.Integration.Teams;
+
+/// <summary>
+/// What the Teams sender puts on the wire, checked by Prism serving the Bot Connector swagger (422 on a violation):
+/// a text reply, a plan card, an in-place update, typing, and a proactive conversation.
+/// </summary>
+public sealed class TeamsConnectorContractTests : IAsyncLifetime
+{
+    private PrismServer prism = null!;
+
+    public async Task InitializeAsync() =>
+        prism = await PrismServer.StartAsync(Path.Combine(RepoPaths.Conformance, "botframework", "ConnectorAPI.json"));
+
+    public async Task DisposeAsync() => await prism.DisposeAsync();
+
+    [Fact]
+    public async Task Sends_updates_typing_and_proactive_conversations_conform_to_the_Connector_API()
+    {
+        using var handler = new TokenStub();
+        using var http = new HttpClient(handler);
+        var options = Options.Create(new TeamsOptions { AppId = "app-id", AppPassword = "secret", TokenEndpoint = "http://127.0.0.1:1/token" });
+        using var connector = new TeamsConnectorClient(http, options, TimeProvider.System, NullLogger<TeamsConnectorClient>.Instance);
+        var sender = new TeamsChannelSender(connector);
+        var reference = new TeamsConversationReference(prism.BaseUrl.ToString(), "a:conv-1", "tenant-1", "28:bot", "Finance bot");
+        var referenceJson = System.Text.Json.JsonSerializer.Serialize(reference, ActivityJson.Options);
+        var plan = new PlanCard("P1", "Buy 5 AAPL", "Proposed", [new PlanCardOrder("Buy", "AAPL", 5, "Limit", 190m, "Day", 950m, null)],
+            "You asked.", [], DateTimeOffset.UtcNow.AddMinutes(15), "paper", true,
+            [new PlanCardAction("Approve", "approve", "/plan", "approve P1 h", false, null)], null);
+
+        var deliveries = new[]
+        {
+            Delivery(referenceJson, new OutgoingMessage { Text = "**Hello** from the bot" }, null),
+            Delivery(referenceJson, new OutgoingMessage { Text = "plan", Plan = plan }, null),
+            Delivery(referenceJson, new OutgoingMessage { Text = "plan", Plan = plan with { Actions = [], Status = "Filled" }, Kind = OutgoingKind.Update }, "1234"),
+            Delivery(referenceJson, new OutgoingMessage { Text = "Pick one", Buttons = [new MessageButton("Resume", "/resume", new Dictionary<string, string> { ["args"] = "x" })] }, null),
+        };
+        foreach (var delivery in deliveries)
+        {
+            var result = await sender.SendAsync(delivery, CancellationToken.None);
+            Assert.True(result is SendResult.Sent, $"{result}\n{prism.Output}");
+        }
+        Assert.IsType<SendResult.Sent>(await connector.SendAsync(reference.ServiceUrl, reference.ConversationId,
+            new Activity { Type = Activity.Types.Typing, Conversation = new ConversationAccount(reference.ConversationId) }, CancellationToken.None));
+        Assert.IsType<SendResult.Sent>(await connector.CreateConversationAsync(reference.ServiceUrl, "28:bot", "29:user", "tenant-1", CancellationToken.None));
+        Assert.Equal(1, handler.TokenRequests);
+        Assert.All(handler.Forwarded, auth => Assert.Equal("Bearer connector-token", auth));
+
+        // The oracle does check bodies: a body that is not an activity is refused.
+        using var bad = new HttpRequestMessage(HttpMethod.Post, new Uri(prism.BaseUrl, "v3/conversations/a%3Aconv-1/activities"))
+        {
+            Content = new StringContent("\"not an activity\"", System.Text.Encoding.UTF8, "application/json"),
+        };
+        bad.Headers.TryAddWithoutValidation("Authorization", "Bearer x");
+        using (var refused = await http.SendAsync(bad))
+        {
+            Assert.Equal((HttpStatusCode)422, refused.StatusCode);
+        }
+    }
+
+    private static OutboundDelivery Delivery(string reference, OutgoingMessage message, string? replaces) =>
+        new(message.Id, Guid.NewGuid(), "a:conv-1", reference, message, replaces, 1);
+
+    /// <summary>Answers the token request itself and forwards everything else to the network (Prism on loopback).</summary>
+    private sealed class TokenStub() : DelegatingHandler(new HttpClientHandler())
+    {
+        public int TokenRequests { get; private set; }
+        public List<string?> Forwarded { get; } = [];
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.RequestUri!.AbsolutePath == "/token")
+            {
+                TokenRequests++;
+                return new HttpResponseMessage(HttpStatusCode.OK)
+                {
+                    Content = new StringContent("""{"token_type":"Bearer","expires_in":3600,"access_token":"connector-token"}""", System.Text.Encoding.UTF8, "application/json"),
+                };
+            }
+            Forwarded.Add(request.Headers.Authorization?.ToString());
+            return await base.SendAsync(request, cancellationToken);
+        }
+    }
+}
