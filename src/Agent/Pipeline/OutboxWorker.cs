@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Bot.Agent.Pipeline;
 
@@ -17,36 +16,10 @@ public sealed partial class OutboxWorker(
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(Enumerable.Range(0, options.Value.OutboxSenders).Select(n => LoopAsync(n, stoppingToken)));
 
-    private async Task LoopAsync(int index, CancellationToken stoppingToken)
-    {
-        var failures = 0;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var handled = await processor.SendDueAsync(BatchSize, stoppingToken);
-                failures = 0;
-                if (handled == 0)
-                {
-                    await signals.Outbox.WaitAsync(options.Value.Poll, stoppingToken);
-                }
-                else
-                {
-                    signals.Outbox.Set();
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception exception) when (exception is NpgsqlException or TimeoutException or InvalidOperationException)
-            {
-                failures++;
-                LogLoopFailed(logger, exception, index);
-                await Backoff.DelayAsync(failures, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(30), stoppingToken);
-            }
-        }
-    }
+    private Task LoopAsync(int index, CancellationToken stoppingToken) =>
+        WorkerLoop.RunAsync(
+            async ct => await processor.SendDueAsync(BatchSize, ct) > 0,
+            signals.Outbox, options.Value.Poll, exception => LogLoopFailed(logger, exception, index), stoppingToken);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Outbox sender {Index} failed; retrying with backoff")]
     private static partial void LogLoopFailed(ILogger logger, Exception exception, int index);

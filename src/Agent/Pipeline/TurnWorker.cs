@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Bot.Agent.Pipeline;
 
@@ -19,36 +18,21 @@ public sealed partial class TurnWorker(
         return Task.WhenAll(Enumerable.Range(0, count).Select(n => LoopAsync($"{instance}/{n}", stoppingToken)));
     }
 
-    private async Task LoopAsync(string owner, CancellationToken stoppingToken)
-    {
-        var failures = 0;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
+    private Task LoopAsync(string owner, CancellationToken stoppingToken) =>
+        WorkerLoop.RunAsync(
+            async ct =>
             {
-                var threadId = await processor.ClaimThreadAsync(owner, stoppingToken);
+                var threadId = await processor.ClaimThreadAsync(owner, ct);
                 if (threadId is null)
                 {
-                    await signals.Inbox.WaitAsync(options.Value.Poll, stoppingToken);
-                    continue;
+                    return false;
                 }
                 // More work may be waiting for another thread: let a sibling look while this one works.
                 signals.Inbox.Set();
-                await processor.ProcessThreadAsync(threadId.Value, owner, stoppingToken);
-                failures = 0;
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception exception) when (exception is NpgsqlException or TimeoutException or InvalidOperationException)
-            {
-                failures++;
-                LogLoopFailed(logger, exception, owner);
-                await Backoff.DelayAsync(failures, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(30), stoppingToken);
-            }
-        }
-    }
+                await processor.ProcessThreadAsync(threadId.Value, owner, ct);
+                return true;
+            },
+            signals.Inbox, options.Value.Poll, exception => LogLoopFailed(logger, exception, owner), stoppingToken);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Turn worker {Owner} failed; retrying with backoff")]
     private static partial void LogLoopFailed(ILogger logger, Exception exception, string owner);

@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace Bot.BotHost.Hosting;
 
 /// <summary>Where the host listens (section <c>Http</c>).</summary>
@@ -34,7 +32,5 @@ public sealed class HttpOptions
     /// <summary>True when every URL binds to a loopback address only.</summary>
     public static bool IsLoopbackOnly(IEnumerable<Uri> urls) => urls.All(IsLoopback);
 
-    public static bool IsLoopback(Uri url) =>
-        string.Equals(url.Host, "localhost", StringComparison.OrdinalIgnoreCase)
-        || (IPAddress.TryParse(url.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
+    public static bool IsLoopback(Uri url) => Bot.Channels.Web.OwnerAccess.IsLoopbackHost(url.Host);
 }

@@ -12,7 +12,8 @@ public static class OwnerAccessGate
     public static IApplicationBuilder UseOwnerAccessGate(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         var path = context.Request.Path;
-        var guarded = path == "/" || path.StartsWithSegments("/index.html") || (path.StartsWithSegments("/api") && !path.StartsWithSegments("/api/messages")) || path.StartsWithSegments("/openapi");
+        // The owner's surfaces. Platform endpoints (/api/messages, /slack, /telegram) authenticate their callers themselves.
+        var guarded = path == "/" || path.StartsWithSegments("/index.html") || path.StartsWithSegments("/api/threads") || path.StartsWithSegments("/openapi");
         if (!guarded)
         {
             await next(context);

@@ -28,7 +28,8 @@ public sealed class OwnerAccess(IOptions<WebOptions> options)
         return Matches(BearerToken(context.Request), key) || Matches(context.Request.Cookies[CookieName], key);
     }
 
-    private static bool IsLoopbackHost(string host) =>
+    /// <summary>True for <c>localhost</c> and loopback addresses (with or without IPv6 brackets).</summary>
+    public static bool IsLoopbackHost(string host) =>
         string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
         || (IPAddress.TryParse(host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
 
