@@ -60,6 +60,13 @@ public class ScheduleDeliveryTests(ScheduleDeliveryFactory app) : IClassFixture<
         await Eventually.GetAsync(
             () => app.Database.ScalarAsync<bool>("SELECT NOT enabled FROM schedules WHERE id = $1", scheduleId),
             paused => paused, "the schedule to be paused", Patience);
+        // The trigger goes right after the pause is committed; a firing already executing then may still record
+        // its run, so wait until Quartz has none in flight before the runs are counted and judged.
+        await Eventually.GetAsync(
+            () => app.Database.CountAsync(
+                "SELECT (SELECT count(*) FROM qrtz_triggers WHERE trigger_name = $1) + (SELECT count(*) FROM qrtz_fired_triggers WHERE trigger_name = $1)",
+                scheduleId.ToString()),
+            n => n == 0, "the paused schedule's trigger to be removed and no firing in flight", Patience);
         await Eventually.GetAsync(
             () => app.Database.CountAsync("SELECT count(*) FROM schedule_runs WHERE schedule_id = $1 AND status = 'Queued'", scheduleId),
             n => n == 0, "the last runs to settle", Patience);
@@ -73,10 +80,6 @@ public class ScheduleDeliveryTests(ScheduleDeliveryFactory app) : IClassFixture<
         Assert.Equal("Failed", await app.Database.ScalarAsync<string>("SELECT last_status FROM schedules WHERE id = $1", scheduleId));
         Assert.Contains("403 Forbidden", await app.Database.ScalarAsync<string>("SELECT last_error FROM schedules WHERE id = $1", scheduleId), StringComparison.Ordinal);
         Assert.Contains("403 Forbidden", await app.Database.ScalarAsync<string>("SELECT paused_reason FROM schedules WHERE id = $1", scheduleId), StringComparison.Ordinal);
-        // The trigger goes right after the pause is committed.
-        await Eventually.GetAsync(
-            () => app.Database.CountAsync("SELECT count(*) FROM qrtz_triggers WHERE trigger_name = $1", scheduleId.ToString()),
-            n => n == 0, "the paused schedule's trigger to be removed", Patience);
         var runs = await app.Database.CountAsync("SELECT count(*) FROM schedule_runs WHERE schedule_id = $1", scheduleId);
 
         // The user writes again (so the chat is reachable again): the answer, then the news, once.
