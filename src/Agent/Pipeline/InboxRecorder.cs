@@ -1,5 +1,9 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
 using Bot.Agent.Model;
-using Bot.Storage.Entities;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -8,244 +12,226 @@ namespace Bot.Agent.Pipeline;
 /// <summary>What <see cref="InboxRecorder"/> wrote (or found, for a duplicate delivery).</summary>
 public sealed record InboundRecord(Guid InboxId, Guid ThreadId, Guid ConversationId, Guid UserId, Guid ThreadEventId, bool Duplicate);
 
-/// <summary>A write a channel adds to the inbound transaction (for example the Direct Line echo of the user's activity).</summary>
-public delegate Task InboundTransactionHook(NpgsqlConnection connection, NpgsqlTransaction transaction, InboundRecord record, CancellationToken cancellationToken);
+/// <summary>
+/// The user's own activity as a channel's transcript shows it (the Direct Line echo), appended in the same
+/// transaction as the message; <see cref="ActivityJson"/> is the activity as JSON.
+/// </summary>
+public sealed record TranscriptEcho(string ActivityId, string ActivityJson);
+
+/// <summary>Builds a channel's transcript echo once the message's inbox id is known.</summary>
+public delegate TranscriptEcho TranscriptEchoFactory(Guid inboxId);
 
 /// <summary>
-/// Step 3 of the message flow: in one transaction, resolve the user, conversation and thread, and write the inbox row
-/// (unique on channel + platform event id) together with the user's thread event. A channel calls this before it
-/// answers the platform, so an acknowledged message is never lost; a duplicate delivery stops here.
+/// Step 3 of the message flow: resolve the user, conversation and thread, and write the inbox row (unique on channel +
+/// platform event id) together with the user's thread event, durably, before the channel answers the platform; a
+/// duplicate delivery stops here. Messages arriving together are written together (group commit): each waits for the
+/// commit of the batch it rode in, and a batch is one call of the database function <c>record_inbound</c>, so under
+/// load the cost of a round trip and a WAL flush is shared by many messages, and an idle system writes each message
+/// at once.
 /// </summary>
-public sealed class InboxRecorder(NpgsqlDataSource dataSource, TimeProvider clock, PipelineSignals signals)
+public sealed partial class InboxRecorder : IAsyncDisposable
 {
-    private const int MaxAttempts = 4;
+    private const int MaxBatch = 128;
+    private const int Writers = 2;
+    private const int MaxDeadlockAttempts = 4;
 
-    public async Task<InboundRecord> RecordAsync(IncomingMessage message, InboundTransactionHook? alsoInTransaction, CancellationToken cancellationToken)
+    private readonly NpgsqlDataSource dataSource;
+    private readonly TimeProvider clock;
+    private readonly PipelineSignals signals;
+    private readonly ILogger<InboxRecorder> logger;
+    private readonly Channel<Pending> queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
+    private readonly Task[] writers;
+
+    public InboxRecorder(NpgsqlDataSource dataSource, TimeProvider clock, PipelineSignals signals, ILogger<InboxRecorder> logger)
     {
-        // A concurrent first message can race us to create the same user, conversation or inbox row; the unique
-        // constraints decide, and the loser starts again and finds what the winner wrote.
+        this.dataSource = dataSource;
+        this.clock = clock;
+        this.signals = signals;
+        this.logger = logger;
+        writers = Enumerable.Range(0, Writers).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
+    }
+
+    /// <summary>
+    /// Records <paramref name="message"/> and returns once it is committed. Cancelling stops the wait, not the write:
+    /// a message already handed to a batch may still be recorded, and its redelivery is then a duplicate.
+    /// </summary>
+    public Task<InboundRecord> RecordAsync(IncomingMessage message, CancellationToken cancellationToken) =>
+        RecordAsync(message, null, cancellationToken);
+
+    /// <inheritdoc cref="RecordAsync(IncomingMessage, CancellationToken)"/>
+    /// <param name="echo">For a channel with a transcript: the echo of the user's activity, written with the message.</param>
+    public async Task<InboundRecord> RecordAsync(IncomingMessage message, TranscriptEchoFactory? echo, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var inboxId = Guid.CreateVersion7(now);
+        var pending = new Pending(Item(message, inboxId, echo?.Invoke(inboxId), now), message.Address.Channel, message.Address.ConversationId);
+        if (!queue.Writer.TryWrite(pending))
+        {
+            throw new ObjectDisposedException(nameof(InboxRecorder), "The service is stopping; the message was not recorded.");
+        }
+        return await pending.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Write what is queued (each caller is still waiting for its answer), then stop.
+        queue.Writer.TryComplete();
+        await Task.WhenAll(writers);
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<Pending>(MaxBatch);
+        while (await queue.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && queue.Reader.TryRead(out var pending))
+            {
+                batch.Add(pending);
+            }
+            if (batch.Count > 0)
+            {
+                await WriteAsync(batch);
+            }
+        }
+    }
+
+    private async Task WriteAsync(List<Pending> batch)
+    {
+        try
+        {
+            var results = await WriteBatchAsync(batch);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].Completion.TrySetResult(results[i]);
+            }
+        }
+        catch (Exception exception) when (batch.Count > 1 && exception is not OperationCanceledException)
+        {
+            // One message the database refuses must not fail the others that shared its batch: write them one by one.
+            LogBatchSplit(logger, batch.Count, exception);
+            foreach (var pending in batch)
+            {
+                await WriteAsync([pending]);
+            }
+        }
+        catch (Exception exception)
+        {
+            foreach (var pending in batch)
+            {
+                pending.Completion.TrySetException(exception);
+            }
+        }
+    }
+
+    private async Task<InboundRecord[]> WriteBatchAsync(List<Pending> batch)
+    {
+        // Lock conversations in one order across concurrent batches (the function upserts them in item order).
+        int[] order = [.. Enumerable.Range(0, batch.Count).OrderBy(i => batch[i].Channel, StringComparer.Ordinal).ThenBy(i => batch[i].Address, StringComparer.Ordinal)];
+        var items = ItemsJson(batch, order);
         for (var attempt = 1; ; attempt++)
         {
-            InboundRecord? result;
             try
             {
-                result = await TryRecordAsync(message, alsoInTransaction, cancellationToken);
-            }
-            catch (PostgresException exception) when (exception.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure && attempt < MaxAttempts)
-            {
-                // PostgreSQL chose this transaction as a deadlock victim; nothing was written, so run it again.
-                continue;
-            }
-            if (result is not null)
-            {
-                if (!result.Duplicate)
+                var results = new InboundRecord[batch.Count];
+                await using var connection = await dataSource.OpenConnectionAsync();
+                await using (var command = new NpgsqlCommand("SELECT * FROM record_inbound($1)", connection))
+                {
+                    command.Parameters.Add(new NpgsqlParameter { Value = items, NpgsqlDbType = NpgsqlDbType.Jsonb });
+                    await using var reader = await command.ExecuteReaderAsync();
+                    while (await reader.ReadAsync())
+                    {
+                        results[order[reader.GetInt32(0) - 1]] = new InboundRecord(reader.GetGuid(1), reader.GetGuid(2), reader.GetGuid(3), reader.GetGuid(4), reader.GetGuid(5), reader.GetBoolean(6));
+                    }
+                }
+                if (results.Any(r => r is null))
+                {
+                    throw new InvalidOperationException("record_inbound returned fewer rows than it was given messages.");
+                }
+                if (results.Any(r => !r.Duplicate))
                 {
                     signals.Inbox.Set();
+                    await PipelineSignals.NotifyAsync(connection, PipelineSignals.InboxChannel, string.Empty, CancellationToken.None);
                 }
-                return result;
+                return results;
             }
-            if (attempt == MaxAttempts)
+            catch (PostgresException exception) when (exception.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure && attempt < MaxDeadlockAttempts)
             {
-                throw new InvalidOperationException($"Could not record {message.Address.Channel} event {message.EventId}: conflicting writes kept winning.");
+                // PostgreSQL chose this batch as a deadlock victim; nothing was written, so write it again.
+                LogDeadlockRetry(logger, batch.Count, attempt);
             }
         }
     }
 
-    private async Task<InboundRecord?> TryRecordAsync(IncomingMessage message, InboundTransactionHook? alsoInTransaction, CancellationToken cancellationToken)
+    private static string ItemsJson(List<Pending> batch, int[] order)
     {
-        var channel = message.Address.Channel;
-        var now = clock.GetUtcNow();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-
-        var existing = await FindDuplicateAsync(connection, transaction, channel, message.EventId, cancellationToken);
-        if (existing is not null)
+        var buffer = new ArrayBufferWriter<byte>(batch.Sum(p => p.Item.Length) + batch.Count + 2);
+        buffer.Write("["u8);
+        for (var i = 0; i < order.Length; i++)
         {
-            return existing;
-        }
-
-        var userId = await ResolveUserAsync(connection, transaction, channel, message.From, now, cancellationToken);
-        if (userId is null)
-        {
-            return null;
-        }
-
-        var (conversationId, currentThreadId) = await UpsertConversationAsync(connection, transaction, message, now, cancellationToken);
-        var threadId = await ResolveThreadAsync(connection, transaction, message, userId.Value, conversationId, currentThreadId, now, cancellationToken);
-
-        var inboxId = Guid.CreateVersion7(now);
-        var eventId = Guid.CreateVersion7(now);
-        var content = BotJson.Serialize(new EventContent { Text = message.Text, Action = message.Action });
-
-        await using (var batch = new NpgsqlBatch(connection, transaction))
-        {
-            batch.BatchCommands.Add(Command(
-                "INSERT INTO thread_events (id, thread_id, role, content, created_at) VALUES ($1, $2, $3, $4, $5)",
-                eventId, threadId, EventRoles.User, Jsonb(content), now));
-            batch.BatchCommands.Add(Command(
-                """
-                INSERT INTO inbox (id, channel, event_id, thread_id, conversation_id, user_id, thread_event_id, payload, status, attempts, received_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'Pending', 0, $9)
-                ON CONFLICT (channel, event_id) DO NOTHING
-                RETURNING id
-                """,
-                inboxId, channel, message.EventId, threadId, conversationId, userId.Value, eventId, Jsonb(BotJson.Serialize(message)), now));
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            var inserted = await reader.ReadAsync(cancellationToken);
-            if (!inserted)
+            if (i > 0)
             {
-                // Lost a race with a concurrent delivery of the same event: roll back, and the retry reports the duplicate.
-                return null;
+                buffer.Write(","u8);
             }
+            buffer.Write(batch[order[i]].Item);
         }
-
-        var record = new InboundRecord(inboxId, threadId, conversationId, userId.Value, eventId, Duplicate: false);
-        if (alsoInTransaction is not null)
-        {
-            await alsoInTransaction(connection, transaction, record, cancellationToken);
-        }
-        await transaction.CommitAsync(cancellationToken);
-        await PipelineSignals.NotifyAsync(connection, PipelineSignals.InboxChannel, string.Empty, CancellationToken.None);
-        return record;
+        buffer.Write("]"u8);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static async Task<InboundRecord?> FindDuplicateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string channel, string eventId, CancellationToken cancellationToken)
+    /// <summary>One message as an item of <c>record_inbound</c> (see migration 0007), with its ids made here.</summary>
+    private static byte[] Item(IncomingMessage message, Guid inboxId, TranscriptEcho? echo, DateTimeOffset now)
     {
-        await using var command = new NpgsqlCommand(
-            "SELECT id, thread_id, conversation_id, user_id, thread_event_id FROM inbox WHERE channel = $1 AND event_id = $2",
-            connection, transaction);
-        command.Parameters.Add(new() { Value = channel });
-        command.Parameters.Add(new() { Value = eventId });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var json = new Utf8JsonWriter(buffer))
         {
-            return null;
-        }
-        return new InboundRecord(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetGuid(3), reader.GetGuid(4), Duplicate: true);
-    }
-
-    private static async Task<Guid?> ResolveUserAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string channel, Sender from, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using (var find = new NpgsqlCommand(
-            "SELECT user_id FROM channel_identities WHERE channel = $1 AND platform_user_id = $2", connection, transaction))
-        {
-            find.Parameters.Add(new() { Value = channel });
-            find.Parameters.Add(new() { Value = from.PlatformUserId });
-            if (await find.ExecuteScalarAsync(cancellationToken) is Guid known)
+            json.WriteStartObject();
+            json.WriteString("channel", message.Address.Channel);
+            json.WriteString("event_id", message.EventId);
+            json.WriteString("address", message.Address.ConversationId);
+            if (message.ConversationReference is { } reference)
             {
-                return known;
+                json.WritePropertyName("reference");
+                json.WriteRawValue(reference);
             }
-        }
-
-        var userId = Guid.CreateVersion7(now);
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        batch.BatchCommands.Add(Command(
-            "INSERT INTO users (id, display_name, created_at) VALUES ($1, $2, $3)",
-            userId, from.DisplayName ?? from.PlatformUserId, now));
-        batch.BatchCommands.Add(Command(
-            """
-            INSERT INTO channel_identities (id, user_id, channel, platform_user_id, display_name, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6)
-            ON CONFLICT (channel, platform_user_id) DO NOTHING
-            RETURNING user_id
-            """,
-            Guid.CreateVersion7(now), userId, channel, from.PlatformUserId, (object?)from.DisplayName ?? DBNull.Value, now));
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? userId : null;
-    }
-
-    private static async Task<(Guid Id, Guid? CurrentThreadId)> UpsertConversationAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IncomingMessage message, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        // DO UPDATE (not DO NOTHING) so the row comes back and stays locked until commit: messages of one
-        // conversation then agree on its current thread. A message from the conversation also means the bot can reach it
-        // again (the user unblocked it), so an earlier "unreachable" mark is cleared.
-        await using var command = new NpgsqlCommand(
-            """
-            INSERT INTO conversations (id, channel, address, reference, is_group, created_at)
-            VALUES ($1, $2, $3, COALESCE($4, '{}'::jsonb), $5, $6)
-            ON CONFLICT (channel, address) DO UPDATE
-               SET reference = COALESCE($4, conversations.reference),
-                   unreachable_since = NULL, unreachable_reason = NULL
-            RETURNING id, current_thread_id
-            """,
-            connection, transaction);
-        command.Parameters.Add(new() { Value = Guid.CreateVersion7(now) });
-        command.Parameters.Add(new() { Value = message.Address.Channel });
-        command.Parameters.Add(new() { Value = message.Address.ConversationId });
-        command.Parameters.Add(new() { Value = (object?)message.ConversationReference ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb });
-        command.Parameters.Add(new() { Value = message.IsGroup });
-        command.Parameters.Add(new() { Value = now });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        return (reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetGuid(1));
-    }
-
-    private static async Task<Guid> ResolveThreadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IncomingMessage message, Guid userId, Guid conversationId, Guid? currentThreadId, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        if (message.Address.ThreadKey is { } threadKey)
-        {
-            await using var upsert = new NpgsqlCommand(
-                """
-                INSERT INTO threads (id, user_id, conversation_id, thread_key, status, created_at, updated_at)
-                VALUES ($1, $2, $3, $4, 'Active', $5, $5)
-                ON CONFLICT (conversation_id, thread_key) WHERE thread_key IS NOT NULL DO UPDATE SET updated_at = $5
-                RETURNING id
-                """,
-                connection, transaction);
-            upsert.Parameters.Add(new() { Value = Guid.CreateVersion7(now) });
-            upsert.Parameters.Add(new() { Value = userId });
-            upsert.Parameters.Add(new() { Value = conversationId });
-            upsert.Parameters.Add(new() { Value = threadKey });
-            upsert.Parameters.Add(new() { Value = now });
-            return (Guid)(await upsert.ExecuteScalarAsync(cancellationToken))!;
-        }
-
-        if (message.ThreadMode == ThreadMode.CurrentThreadPointer && message.ReplyToPlatformMessageId is { } repliedTo)
-        {
-            // A reply to (or a button on) an older bot message resumes that message's thread.
-            await using var find = new NpgsqlCommand(
-                "SELECT thread_id FROM outbox WHERE conversation_id = $1 AND platform_message_id = $2 AND thread_id IS NOT NULL ORDER BY seq DESC LIMIT 1",
-                connection, transaction);
-            find.Parameters.Add(new() { Value = conversationId });
-            find.Parameters.Add(new() { Value = repliedTo });
-            if (await find.ExecuteScalarAsync(cancellationToken) is Guid resumed)
+            json.WriteBoolean("is_group", message.IsGroup);
+            json.WriteString("platform_user_id", message.From.PlatformUserId);
+            json.WriteString("display_name", message.From.DisplayName);
+            json.WriteString("thread_key", message.Address.ThreadKey);
+            // A reply resumes the replied-to message's thread only where the conversation has a current thread.
+            json.WriteString("reply_to", message.ThreadMode == ThreadMode.CurrentThreadPointer ? message.ReplyToPlatformMessageId : null);
+            json.WritePropertyName("content");
+            JsonSerializer.Serialize(json, new EventContent { Text = message.Text, Action = message.Action }, BotJson.Options);
+            json.WritePropertyName("payload");
+            JsonSerializer.Serialize(json, message, BotJson.Options);
+            json.WriteString("at", now);
+            json.WriteString("inbox_id", inboxId);
+            json.WriteString("event_row_id", Guid.CreateVersion7(now));
+            json.WriteString("user_id", Guid.CreateVersion7(now));
+            json.WriteString("identity_id", Guid.CreateVersion7(now));
+            json.WriteString("conversation_id", Guid.CreateVersion7(now));
+            json.WriteString("thread_id", Guid.CreateVersion7(now));
+            if (echo is not null)
             {
-                if (resumed != currentThreadId)
-                {
-                    await using var point = new NpgsqlCommand("UPDATE conversations SET current_thread_id = $2 WHERE id = $1", connection, transaction);
-                    point.Parameters.Add(new() { Value = conversationId });
-                    point.Parameters.Add(new() { Value = resumed });
-                    await point.ExecuteNonQueryAsync(cancellationToken);
-                }
-                return resumed;
+                json.WriteStartObject("echo");
+                json.WriteString("activity_id", echo.ActivityId);
+                json.WritePropertyName("activity");
+                json.WriteRawValue(echo.ActivityJson);
+                json.WriteEndObject();
             }
+            json.WriteEndObject();
         }
-
-        if (currentThreadId is { } current)
-        {
-            return current;
-        }
-
-        var threadId = Guid.CreateVersion7(now);
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        batch.BatchCommands.Add(Command(
-            "INSERT INTO threads (id, user_id, conversation_id, status, created_at, updated_at) VALUES ($1, $2, $3, 'Active', $4, $4)",
-            threadId, userId, conversationId, now));
-        batch.BatchCommands.Add(Command(
-            "UPDATE conversations SET current_thread_id = $2 WHERE id = $1", conversationId, threadId));
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-        return threadId;
+        return buffer.WrittenSpan.ToArray();
     }
 
-    internal static NpgsqlBatchCommand Command(string sql, params object?[] values)
+    private sealed record Pending(byte[] Item, string Channel, string Address)
     {
-        var command = new NpgsqlBatchCommand(sql);
-        foreach (var value in values)
-        {
-            command.Parameters.Add(value as NpgsqlParameter ?? new NpgsqlParameter { Value = value ?? DBNull.Value });
-        }
-        return command;
+        public TaskCompletionSource<InboundRecord> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    internal static NpgsqlParameter Jsonb(string json) => new() { Value = json, NpgsqlDbType = NpgsqlDbType.Jsonb };
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording a batch of {Count} inbound messages failed; writing them one by one")]
+    private static partial void LogBatchSplit(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Inbound batch of {Count} was a deadlock victim (attempt {Attempt}); writing it again")]
+    private static partial void LogDeadlockRetry(ILogger logger, int count, int attempt);
 }

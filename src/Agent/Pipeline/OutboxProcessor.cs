@@ -172,10 +172,10 @@ public sealed partial class OutboxProcessor(
     private async Task MarkUnreachableAsync(Claimed row, string reason, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(InboxRecorder.Command(
+        batch.BatchCommands.Add(Sql.Command(
             "UPDATE conversations SET unreachable_since = COALESCE(unreachable_since, $2), unreachable_reason = $3 WHERE id = $1",
             row.ConversationId, now, reason));
-        batch.BatchCommands.Add(InboxRecorder.Command(
+        batch.BatchCommands.Add(Sql.Command(
             "UPDATE outbox SET status = 'Unreachable', last_error = $2, lease_until = NULL WHERE conversation_id = $1 AND status = 'Pending'",
             row.ConversationId, reason));
         await batch.ExecuteNonQueryAsync(cancellationToken);

@@ -2,7 +2,7 @@ using Bot.Agent.Model;
 using Bot.Storage.Entities;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using static Bot.Agent.Pipeline.InboxRecorder;
+using static Bot.Agent.Pipeline.Sql;
 
 namespace Bot.Agent.Pipeline;
 

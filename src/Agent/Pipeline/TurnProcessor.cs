@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using static Bot.Agent.Pipeline.InboxRecorder;
+using static Bot.Agent.Pipeline.Sql;
 
 namespace Bot.Agent.Pipeline;
 

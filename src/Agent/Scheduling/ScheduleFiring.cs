@@ -5,7 +5,7 @@ using Bot.Storage.Entities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using static Bot.Agent.Pipeline.InboxRecorder;
+using static Bot.Agent.Pipeline.Sql;
 
 namespace Bot.Agent.Scheduling;
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using static Bot.Agent.Pipeline.InboxRecorder;
+using static Bot.Agent.Pipeline.Sql;
 
 namespace Bot.Agent.Scheduling;
 

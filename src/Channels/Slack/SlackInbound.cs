@@ -24,7 +24,7 @@ public sealed class SlackInbound(InboxRecorder inbox, NpgsqlDataSource db, TimeP
             SlackLog.Ignored(logger, envelope.TryGetProperty("event", out var ev) && ev.ValueKind == JsonValueKind.Object && ev.TryGetProperty("type", out var t) ? t.GetString() : null);
             return SlackInboundResult.Ignored;
         }
-        var record = await inbox.RecordAsync(message, null, cancellationToken);
+        var record = await inbox.RecordAsync(message, cancellationToken);
         if (record.Duplicate)
         {
             SlackLog.Duplicate(logger, message.EventId, retryNum);
@@ -40,7 +40,7 @@ public sealed class SlackInbound(InboxRecorder inbox, NpgsqlDataSource db, TimeP
         {
             return SlackInboundResult.Ignored;
         }
-        var record = await inbox.RecordAsync(message, null, cancellationToken);
+        var record = await inbox.RecordAsync(message, cancellationToken);
         return record.Duplicate ? SlackInboundResult.Duplicate : SlackInboundResult.Recorded;
     }
 
@@ -51,7 +51,7 @@ public sealed class SlackInbound(InboxRecorder inbox, NpgsqlDataSource db, TimeP
         {
             return SlackInboundResult.Malformed;
         }
-        var record = await inbox.RecordAsync(message, null, cancellationToken);
+        var record = await inbox.RecordAsync(message, cancellationToken);
         return record.Duplicate ? SlackInboundResult.Duplicate : SlackInboundResult.Recorded;
     }
 

@@ -95,7 +95,7 @@ public static class TeamsEndpoints
             return Results.Ok();
         }
         // Persist, then answer: once Teams has its 202 the message survives a crash; a redelivery is a duplicate.
-        await recorder.RecordAsync(incoming, null, cancellationToken);
+        await recorder.RecordAsync(incoming, cancellationToken);
         return Results.Accepted();
     }
 }

@@ -18,7 +18,7 @@ public sealed class TelegramUpdateHandler(TelegramClient client, TelegramBotInfo
             TelegramLog.Ignored(logger, update.UpdateId);
             return;
         }
-        var record = await inbox.RecordAsync(inbound.Message, null, cancellationToken);
+        var record = await inbox.RecordAsync(inbound.Message, cancellationToken);
         TelegramLog.Recorded(logger, update.UpdateId, record.Duplicate);
         if (inbound.CallbackQueryId is { } queryId)
         {

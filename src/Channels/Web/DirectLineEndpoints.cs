@@ -183,11 +183,10 @@ public static class DirectLineEndpoints
         var now = clock.GetUtcNow();
         var incoming = DirectLineMapper.ToIncoming(activity, conversationId, eventId, now);
 
-        var record = await recorder.RecordAsync(incoming, async (connection, transaction, inbound, ct) =>
+        var record = await recorder.RecordAsync(incoming, inboxId =>
         {
-            var echo = DirectLineMapper.Echo(activity, inbound.InboxId.ToString("N"), conversationId, now);
-            await DirectLineStore.AppendInTransactionAsync(connection, transaction, conversationId, echo.Id!,
-                JsonSerializer.Serialize(echo, ActivityJson.Options), now, ct);
+            var echo = DirectLineMapper.Echo(activity, inboxId.ToString("N"), conversationId, now);
+            return new TranscriptEcho(echo.Id!, JsonSerializer.Serialize(echo, ActivityJson.Options));
         }, cancellationToken);
 
         if (!record.Duplicate)

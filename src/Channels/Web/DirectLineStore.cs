@@ -72,17 +72,6 @@ public sealed class DirectLineStore(NpgsqlDataSource dataSource, TimeProvider cl
     }
 
     /// <summary>
-    /// Appends the echo of a user's activity inside the inbound transaction, which already holds the conversation
-    /// row's lock (its upsert); the caller notifies streams after the commit (<see cref="NotifyAsync"/>).
-    /// </summary>
-    public static async Task AppendInTransactionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string address, string activityId, string activityJson, DateTimeOffset at, CancellationToken cancellationToken)
-    {
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        batch.BatchCommands.Add(InsertCommand(address, activityId, null, activityJson, at));
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    /// <summary>
     /// Appends a bot activity for an outbox row once: a retried send finds the first one and returns its id.
     /// The conversation row is locked first, as the inbound transaction does, so within a conversation the
     /// sequence (the watermark) follows commit order and a stream never steps over a row committed later.
