@@ -19,6 +19,7 @@ public static class AgentServiceCollectionExtensions
     {
         services.AddOptions<PipelineOptions>().BindConfiguration(PipelineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<PipelineSignals>();
+        services.AddSingleton<PgNotifier>();
         services.AddSingleton<InboxRecorder>();
         services.AddSingleton<TurnProcessor>();
         services.AddSingleton<OutboxProcessor>();

@@ -42,17 +42,4 @@ public sealed class PipelineSignals : IDisposable
         Inbox.Dispose();
         Outbox.Dispose();
     }
-
-    /// <summary>
-    /// Tells every replica's listener, in its own statement after the data's commit. A NOTIFY inside a writing
-    /// transaction holds PostgreSQL's global notify lock across that transaction's WAL flush, which serialises
-    /// commits; a notify-only statement writes no WAL and releases the lock at once.
-    /// </summary>
-    public static async Task NotifyAsync(Npgsql.NpgsqlConnection connection, string channel, string payload, CancellationToken cancellationToken)
-    {
-        await using var command = new Npgsql.NpgsqlCommand("SELECT pg_notify($1, $2)", connection);
-        command.Parameters.Add(new() { Value = channel });
-        command.Parameters.Add(new() { Value = payload });
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
 }

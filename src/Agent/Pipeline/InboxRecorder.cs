@@ -38,15 +38,17 @@ public sealed partial class InboxRecorder : IAsyncDisposable
     private readonly NpgsqlDataSource dataSource;
     private readonly TimeProvider clock;
     private readonly PipelineSignals signals;
+    private readonly PgNotifier notifier;
     private readonly ILogger<InboxRecorder> logger;
     private readonly Channel<Pending> queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
     private readonly Task[] writers;
 
-    public InboxRecorder(NpgsqlDataSource dataSource, TimeProvider clock, PipelineSignals signals, ILogger<InboxRecorder> logger)
+    public InboxRecorder(NpgsqlDataSource dataSource, TimeProvider clock, PipelineSignals signals, PgNotifier notifier, ILogger<InboxRecorder> logger)
     {
         this.dataSource = dataSource;
         this.clock = clock;
         this.signals = signals;
+        this.notifier = notifier;
         this.logger = logger;
         writers = Enumerable.Range(0, Writers).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
     }
@@ -151,7 +153,7 @@ public sealed partial class InboxRecorder : IAsyncDisposable
                 if (results.Any(r => !r.Duplicate))
                 {
                     signals.Inbox.Set();
-                    await PipelineSignals.NotifyAsync(connection, PipelineSignals.InboxChannel, string.Empty, CancellationToken.None);
+                    notifier.Notify(PipelineSignals.InboxChannel);
                 }
                 return results;
             }

@@ -10,7 +10,7 @@ namespace Bot.Agent.Pipeline;
 /// Sends into a thread outside a turn (an order filled later, a plan expired): the assistant event and the outbox
 /// row commit together, and the outbox sender delivers as it does for any reply.
 /// </summary>
-public sealed class OutboxWriter(NpgsqlDataSource dataSource, PipelineSignals signals, TimeProvider clock, IOptions<PipelineOptions> options)
+public sealed class OutboxWriter(NpgsqlDataSource dataSource, PipelineSignals signals, PgNotifier notifier, TimeProvider clock, IOptions<PipelineOptions> options)
 {
     public async Task EnqueueAsync(Guid threadId, Guid conversationId, string channel, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken)
     {
@@ -40,6 +40,6 @@ public sealed class OutboxWriter(NpgsqlDataSource dataSource, PipelineSignals si
             await transaction.CommitAsync(cancellationToken);
         }
         signals.Outbox.Set();
-        await PipelineSignals.NotifyAsync(connection, PipelineSignals.OutboxChannel, string.Empty, CancellationToken.None);
+        notifier.Notify(PipelineSignals.OutboxChannel);
     }
 }

@@ -1,7 +1,6 @@
 using Bot.Agent.Model;
 using Bot.Storage;
 using Bot.Storage.Entities;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -20,6 +19,7 @@ public sealed partial class TurnProcessor(
     NpgsqlDataSource dataSource,
     IServiceScopeFactory scopeFactory,
     PipelineSignals signals,
+    PgNotifier notifier,
     TimeProvider clock,
     IOptions<PipelineOptions> options,
     ILogger<TurnProcessor> logger)
@@ -50,13 +50,16 @@ public sealed partial class TurnProcessor(
     public async Task ProcessThreadAsync(Guid threadId, string owner, CancellationToken stoppingToken)
     {
         using var lease = new LeaseKeeper(this, threadId, owner, stoppingToken);
+        var released = false;
         try
         {
             while (!lease.Token.IsCancellationRequested)
             {
-                var next = await NextPendingAsync(threadId, lease.Token);
+                var next = await LoadNextTurnAsync(threadId, owner, lease.Token);
                 if (next is null)
                 {
+                    // Nothing pending: the same round trip gave the lease back.
+                    released = true;
                     break;
                 }
                 if (!await RunTurnAsync(next, owner, lease.Token))
@@ -71,35 +74,119 @@ public sealed partial class TurnProcessor(
         }
         finally
         {
-            await ReleaseAsync(threadId, owner);
+            if (!released)
+            {
+                await ReleaseAsync(threadId, owner);
+            }
         }
     }
 
-    private async Task<InboxItem?> NextPendingAsync(Guid threadId, CancellationToken cancellationToken)
+    /// <summary>A pending message with what its turn needs, loaded together.</summary>
+    private sealed record LoadedTurn(InboxItem Item, ChatThread Thread, Conversation Conversation, IReadOnlyList<(string Role, EventContent Content)> Resumed);
+
+    /// <summary>
+    /// In one round trip: the thread's oldest pending message (counting this attempt), the thread, its conversation,
+    /// and the steps an interrupted earlier attempt already wrote. When nothing is pending, the lease is given back
+    /// in the same round trip and null returned.
+    /// </summary>
+    private async Task<LoadedTurn?> LoadNextTurnAsync(Guid threadId, string owner, CancellationToken cancellationToken)
     {
-        await using var scope = scopeFactory.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<BotDbContext>();
-        return await db.Inbox.AsNoTracking()
-            .Where(i => i.ThreadId == threadId && i.Status == InboxStatus.Pending)
-            .OrderBy(i => i.ReceivedAt)
-            .FirstOrDefaultAsync(cancellationToken);
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(Command(
+            """
+            UPDATE inbox SET attempts = attempts + 1
+            WHERE id = (SELECT id FROM inbox WHERE thread_id = $1 AND status = 'Pending' ORDER BY received_at LIMIT 1)
+            RETURNING id, channel, event_id, conversation_id, user_id, thread_event_id, payload::text, attempts, received_at
+            """, threadId));
+        batch.BatchCommands.Add(Command(
+            """
+            SELECT t.user_id, t.conversation_id, t.thread_key, t.title, t.status, t.created_at, t.updated_at, t.lease_owner, t.lease_until,
+                   t.summary, t.summary_through,
+                   c.channel, c.address, c.reference::text, c.is_group, c.current_thread_id, c.unreachable_since, c.unreachable_reason, c.created_at
+            FROM threads t JOIN conversations c ON c.id = t.conversation_id
+            WHERE t.id = $1
+            """, threadId));
+        // Steps of an earlier attempt at the same turn (none on a first attempt; the partial index keeps this cheap).
+        batch.BatchCommands.Add(Command(
+            """
+            SELECT e.role, e.content::text FROM thread_events e
+            WHERE e.turn_id = (SELECT id FROM inbox WHERE thread_id = $1 AND status = 'Pending' ORDER BY received_at LIMIT 1)
+            ORDER BY e.created_at
+            """, threadId));
+        batch.BatchCommands.Add(Command(
+            """
+            UPDATE threads SET lease_owner = NULL, lease_until = NULL
+            WHERE id = $1 AND lease_owner = $2 AND NOT EXISTS (SELECT 1 FROM inbox WHERE thread_id = $1 AND status = 'Pending')
+            """, threadId, owner));
+
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+        var item = new InboxItem
+        {
+            Id = reader.GetGuid(0),
+            Channel = reader.GetString(1),
+            EventId = reader.GetString(2),
+            ThreadId = threadId,
+            ConversationId = reader.GetGuid(3),
+            UserId = reader.GetGuid(4),
+            ThreadEventId = reader.GetGuid(5),
+            Payload = reader.GetString(6),
+            Status = InboxStatus.Pending,
+            Attempts = reader.GetInt32(7),
+            ReceivedAt = reader.GetFieldValue<DateTimeOffset>(8),
+        };
+        await reader.NextResultAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            throw new InvalidOperationException($"Thread {threadId} has a pending message but no thread or conversation row.");
+        }
+        var thread = new ChatThread
+        {
+            Id = threadId,
+            UserId = reader.GetGuid(0),
+            ConversationId = reader.GetGuid(1),
+            ThreadKey = reader.IsDBNull(2) ? null : reader.GetString(2),
+            Title = reader.IsDBNull(3) ? null : reader.GetString(3),
+            Status = Enum.Parse<ThreadStatus>(reader.GetString(4)),
+            CreatedAt = reader.GetFieldValue<DateTimeOffset>(5),
+            UpdatedAt = reader.GetFieldValue<DateTimeOffset>(6),
+            LeaseOwner = reader.IsDBNull(7) ? null : reader.GetString(7),
+            LeaseUntil = reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8),
+            Summary = reader.IsDBNull(9) ? null : reader.GetString(9),
+            SummaryThrough = reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
+        };
+        var conversation = new Conversation
+        {
+            Id = thread.ConversationId,
+            Channel = reader.GetString(11),
+            Address = reader.GetString(12),
+            Reference = reader.GetString(13),
+            IsGroup = reader.GetBoolean(14),
+            CurrentThreadId = reader.IsDBNull(15) ? null : reader.GetGuid(15),
+            UnreachableSince = reader.IsDBNull(16) ? null : reader.GetFieldValue<DateTimeOffset>(16),
+            UnreachableReason = reader.IsDBNull(17) ? null : reader.GetString(17),
+            CreatedAt = reader.GetFieldValue<DateTimeOffset>(18),
+        };
+        await reader.NextResultAsync(cancellationToken);
+        var resumed = new List<(string, EventContent)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            resumed.Add((reader.GetString(0), BotJson.Deserialize<EventContent>(reader.GetString(1))));
+        }
+        return new LoadedTurn(item, thread, conversation, resumed);
     }
 
     /// <summary>Returns false when the thread should be let go (the lease was lost).</summary>
-    private async Task<bool> RunTurnAsync(InboxItem item, string owner, CancellationToken cancellationToken)
+    private async Task<bool> RunTurnAsync(LoadedTurn loaded, string owner, CancellationToken cancellationToken)
     {
-        var attempts = await CountAttemptAsync(item.Id, cancellationToken);
+        var (item, thread, conversation, resumed) = loaded;
+        var attempts = item.Attempts;
         await using var scope = scopeFactory.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<BotDbContext>();
-        var thread = await db.Threads.AsNoTracking().SingleAsync(t => t.Id == item.ThreadId, cancellationToken);
-        var conversation = await db.Conversations.AsNoTracking().SingleAsync(c => c.Id == item.ConversationId, cancellationToken);
         var message = BotJson.Deserialize<IncomingMessage>(item.Payload);
-        var resumed = await db.ThreadEvents.AsNoTracking()
-            .Where(e => e.TurnId == item.Id)
-            .OrderBy(e => e.CreatedAt)
-            .Select(e => new { e.Role, e.Content })
-            .ToListAsync(cancellationToken);
-        var turn = NewTurn(message, thread, conversation, item, owner, resumed.Select(e => (e.Role, BotJson.Deserialize<EventContent>(e.Content))).ToList());
+        var turn = NewTurn(message, thread, conversation, item, owner, resumed);
 
         using var logScope = logger.BeginScope(new Dictionary<string, object>
         {
@@ -191,13 +278,6 @@ public sealed partial class TurnProcessor(
         }
     }
 
-    private async Task<int> CountAttemptAsync(Guid inboxId, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("UPDATE inbox SET attempts = attempts + 1 WHERE id = $1 RETURNING attempts");
-        command.Parameters.Add(new() { Value = inboxId });
-        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
-
     /// <summary>The turn's result is in memory: a commit that lost a deadlock is simply tried again.</summary>
     private async Task<bool> CommitWithRetryAsync(InboxItem item, TurnContext turn, string owner, string? error, CancellationToken cancellationToken)
     {
@@ -217,68 +297,66 @@ public sealed partial class TurnProcessor(
     private async Task<bool> CommitTurnAsync(InboxItem item, TurnContext turn, string owner, string? error, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-
-        // Guard: the lease is still ours and the message still pending. Otherwise another worker owns this turn now.
-        await using (var guard = new NpgsqlCommand(
-            """
-            UPDATE inbox SET status = $3, processed_at = $4, last_error = $5
-            WHERE id = $1 AND status = 'Pending'
-              AND EXISTS (SELECT 1 FROM threads WHERE id = $2 AND lease_owner = $6)
-            """, connection, transaction))
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(2048);
+        await using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
         {
-            guard.Parameters.Add(new() { Value = item.Id });
-            guard.Parameters.Add(new() { Value = item.ThreadId });
-            guard.Parameters.Add(new() { Value = (error is null ? InboxStatus.Done : InboxStatus.Failed).ToString() });
-            guard.Parameters.Add(new() { Value = now });
-            guard.Parameters.Add(new() { Value = (object?)error ?? DBNull.Value });
-            guard.Parameters.Add(new() { Value = owner });
-            if (await guard.ExecuteNonQueryAsync(cancellationToken) != 1)
+            json.WriteStartObject();
+            json.WriteString("inbox_id", item.Id);
+            json.WriteString("thread_id", item.ThreadId);
+            json.WriteString("conversation_id", item.ConversationId);
+            json.WriteString("user_id", item.UserId);
+            json.WriteString("channel", item.Channel);
+            json.WriteString("owner", owner);
+            json.WriteString("status", (error is null ? InboxStatus.Done : InboxStatus.Failed).ToString());
+            json.WriteString("error", error);
+            json.WriteString("at", now);
+            json.WriteNumber("lease_seconds", settings.Lease.TotalSeconds);
+            json.WriteString("title", turn.ProposedTitle);
+            json.WriteString("expires_at", now.AddMinutes(settings.OutboxExpiryMinutes));
+            json.WriteStartArray("events");
+            var at = now;
+            foreach (var (role, content) in turn.Events)
             {
-                LogLeaseLost(logger, item.ThreadId);
-                return false;
+                // Strictly increasing timestamps keep a turn's events in order within the thread.
+                at = at.AddTicks(10);
+                json.WriteStartObject();
+                json.WriteString("id", Guid.CreateVersion7(at));
+                json.WriteString("role", role);
+                json.WritePropertyName("content");
+                System.Text.Json.JsonSerializer.Serialize(json, content, BotJson.Options);
+                json.WriteString("at", at);
+                json.WriteEndObject();
             }
+            json.WriteEndArray();
+            json.WriteStartArray("outbox");
+            foreach (var outgoing in turn.Outgoing)
+            {
+                json.WriteStartObject();
+                json.WriteString("id", outgoing.Id);
+                json.WritePropertyName("payload");
+                System.Text.Json.JsonSerializer.Serialize(json, outgoing, BotJson.Options);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            if (turn.NewThreadRequested)
+            {
+                json.WriteString("new_thread_id", Guid.CreateVersion7(at));
+            }
+            json.WriteEndObject();
         }
 
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        var at = now;
-        foreach (var (role, content) in turn.Events)
+        // One statement, so one transaction and one round trip: the guard (still pending, lease still ours) and the writes.
+        await using var command = dataSource.CreateCommand("SELECT commit_turn($1)");
+        command.Parameters.Add(Jsonb(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan)));
+        if (await command.ExecuteScalarAsync(cancellationToken) is not true)
         {
-            // Strictly increasing timestamps keep a turn's events in order within the thread.
-            at = at.AddTicks(10);
-            batch.BatchCommands.Add(Command(
-                "INSERT INTO thread_events (id, thread_id, role, content, created_at, turn_id) VALUES ($1, $2, $3, $4, $5, $6)",
-                Guid.CreateVersion7(at), item.ThreadId, role, Jsonb(BotJson.Serialize(content)), at, item.Id));
+            LogLeaseLost(logger, item.ThreadId);
+            return false;
         }
-        var expires = now.AddMinutes(settings.OutboxExpiryMinutes);
-        foreach (var outgoing in turn.Outgoing)
-        {
-            batch.BatchCommands.Add(Command(
-                """
-                INSERT INTO outbox (id, conversation_id, thread_id, channel, payload, status, attempts, created_at, next_attempt_at, expires_at)
-                VALUES ($1, $2, $3, $4, $5, 'Pending', 0, $6, $6, $7)
-                """,
-                outgoing.Id, item.ConversationId, item.ThreadId, item.Channel, Jsonb(BotJson.Serialize(outgoing)), now, expires));
-        }
-        batch.BatchCommands.Add(Command(
-            "UPDATE threads SET updated_at = $2, title = COALESCE(title, $3), lease_until = now() + $4 WHERE id = $1",
-            item.ThreadId, at, (object?)turn.ProposedTitle ?? DBNull.Value, settings.Lease));
-        if (turn.NewThreadRequested)
-        {
-            var newThreadId = Guid.CreateVersion7(at);
-            batch.BatchCommands.Add(Command(
-                "INSERT INTO threads (id, user_id, conversation_id, status, created_at, updated_at) VALUES ($1, $2, $3, 'Active', $4, $4)",
-                newThreadId, item.UserId, item.ConversationId, at));
-            batch.BatchCommands.Add(Command(
-                "UPDATE conversations SET current_thread_id = $2 WHERE id = $1", item.ConversationId, newThreadId));
-        }
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
         if (turn.Outgoing.Count > 0)
         {
             signals.Outbox.Set();
-            await PipelineSignals.NotifyAsync(connection, PipelineSignals.OutboxChannel, string.Empty, CancellationToken.None);
+            notifier.Notify(PipelineSignals.OutboxChannel);
         }
         return true;
     }

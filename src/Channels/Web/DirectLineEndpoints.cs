@@ -191,7 +191,7 @@ public static class DirectLineEndpoints
 
         if (!record.Duplicate)
         {
-            await store.NotifyAsync(conversationId, CancellationToken.None);
+            store.Notify(conversationId);
         }
         return Results.Ok(new { id = record.InboxId.ToString("N") });
     }

@@ -26,7 +26,7 @@ public sealed record ActivityPage(IReadOnlyList<string> Activities, string? Wate
 }
 
 /// <summary>The Direct Line activity log in PostgreSQL: the watermark is the row's sequence number.</summary>
-public sealed class DirectLineStore(NpgsqlDataSource dataSource, TimeProvider clock)
+public sealed class DirectLineStore(NpgsqlDataSource dataSource, PgNotifier notifier, TimeProvider clock)
 {
     public const string ChannelName = "web";
 
@@ -96,7 +96,7 @@ public sealed class DirectLineStore(NpgsqlDataSource dataSource, TimeProvider cl
             id = (string)(await select.ExecuteScalarAsync(cancellationToken))!;
             await transaction.CommitAsync(cancellationToken);
         }
-        await PipelineSignals.NotifyAsync(connection, DirectLineNotifier.Channel, address, CancellationToken.None);
+        Notify(address);
         return id;
     }
 
@@ -114,12 +114,8 @@ public sealed class DirectLineStore(NpgsqlDataSource dataSource, TimeProvider cl
             : null;
     }
 
-    /// <summary>Wakes the streams of a conversation in every replica.</summary>
-    public async Task NotifyAsync(string address, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await PipelineSignals.NotifyAsync(connection, DirectLineNotifier.Channel, address, cancellationToken);
-    }
+    /// <summary>Wakes the streams of a conversation in every replica (after the commit of what they should read).</summary>
+    public void Notify(string address) => notifier.Notify(DirectLineNotifier.Channel, address);
 
     private static NpgsqlBatchCommand InsertCommand(string address, string activityId, Guid? outboxId, string activityJson, DateTimeOffset at) =>
         new("INSERT INTO directline_activities (conversation_address, activity_id, outbox_id, activity, created_at) VALUES ($1, $2, $3, $4, $5)")
