@@ -19,7 +19,7 @@ public sealed record ScheduleCreation(ScheduleView? Created, string? Error);
 /// Creates, lists, pauses, resumes and deletes a user's schedules: the row first (the truth), then Quartz's trigger.
 /// Every call is scoped to one user id; the same calls serve <c>/schedule</c> and the language model's tools.
 /// </summary>
-public sealed class ScheduleService(BotDbContext db, ScheduleTriggers triggers, IOptions<SchedulingOptions> options, TimeProvider clock)
+public sealed class ScheduleService(BotDbContext db, NpgsqlDataSource dataSource, ScheduleTriggers triggers, IOptions<SchedulingOptions> options, TimeProvider clock)
 {
     private readonly SchedulingOptions settings = options.Value;
 
@@ -181,8 +181,35 @@ public sealed class ScheduleService(BotDbContext db, ScheduleTriggers triggers, 
     }
 
     /// <summary>Schedules the service paused since the user last heard about it (one conversation's worth of news).</summary>
-    public async Task<IReadOnlyList<Schedule>> PendingPauseNoticesAsync(Guid userId, CancellationToken cancellationToken) =>
-        await db.Set<Schedule>().AsNoTracking().Where(s => s.UserId == userId && s.PauseNoticePending).OrderBy(s => s.CreatedAt).ToListAsync(cancellationToken);
+    /// <summary>
+    /// What a person's turn needs from scheduling, in one round trip (it runs on every turn): remembers the zone the
+    /// channel reports when the user has none yet, and returns the paused schedules not yet announced (when
+    /// <paramref name="withPauseNotices"/>).
+    /// </summary>
+    public async Task<IReadOnlyList<PauseNotice>> BeforeTurnAsync(Guid userId, string? reportedZone, bool withPauseNotices, CancellationToken cancellationToken)
+    {
+        if (reportedZone is null && !withPauseNotices)
+        {
+            return [];
+        }
+        await using var command = dataSource.CreateCommand(
+            """
+            WITH zone AS (UPDATE users SET time_zone = $2 WHERE id = $1 AND time_zone IS NULL AND $2::text IS NOT NULL)
+            SELECT id, title, paused_reason FROM schedules
+            WHERE $3 AND user_id = $1 AND pause_notice_pending
+            ORDER BY created_at
+            """);
+        command.Parameters.Add(new() { Value = userId });
+        command.Parameters.Add(new() { Value = (object?)reportedZone ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = withPauseNotices });
+        var notices = new List<PauseNotice>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            notices.Add(new PauseNotice(reader.GetGuid(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+        }
+        return notices;
+    }
 
     public async Task ClearPauseNoticesAsync(IReadOnlyCollection<Guid> scheduleIds, CancellationToken cancellationToken) =>
         await db.Set<Schedule>().Where(s => scheduleIds.Contains(s.Id)).ExecuteUpdateAsync(u => u.SetProperty(s => s.PauseNoticePending, false), cancellationToken);
@@ -204,3 +231,6 @@ public sealed class ScheduleService(BotDbContext db, ScheduleTriggers triggers, 
 
     private static DateTimeOffset TruncateToSecond(DateTimeOffset at) => new(at.Ticks - at.Ticks % TimeSpan.TicksPerSecond, at.Offset);
 }
+
+/// <summary>A paused schedule the user has not been told about yet.</summary>
+public sealed record PauseNotice(Guid Id, string Title, string? PausedReason);

@@ -17,18 +17,13 @@ public sealed class SchedulingTurnHandler(ITurnHandler inner, ScheduleService sc
             await inner.HandleAsync(turn, cancellationToken);
             return;
         }
-        if (TimeZones.TryFind(turn.Message.TimeZone, out _, out var reported))
-        {
-            await schedules.RememberTimeZoneAsync(turn.UserId, reported, onlyIfUnknown: true, cancellationToken);
-        }
+        // The zone is remembered before the turn runs (a /schedule in this message uses it); paused schedules are
+        // announced in private conversations only, after the answer.
+        var reported = TimeZones.TryFind(turn.Message.TimeZone, out _, out var zone) ? zone : null;
+        var paused = await schedules.BeforeTurnAsync(turn.UserId, reported, withPauseNotices: !turn.Conversation.IsGroup, cancellationToken);
 
         await inner.HandleAsync(turn, cancellationToken);
 
-        if (turn.Conversation.IsGroup)
-        {
-            return;
-        }
-        var paused = await schedules.PendingPauseNoticesAsync(turn.UserId, cancellationToken);
         if (paused.Count == 0)
         {
             return;
