@@ -178,3 +178,77 @@ public class TurnPipelineTests(TurnFactory app) : IClassFixture<TurnFactory>
         Assert.Equal(12, await app.Database.CountAsync("SELECT count(*) FROM inbox WHERE thread_id = $1", records[0].ThreadId));
     }
 }
+
+/// <summary>Group commit in <see cref="InboxRecorder"/>: messages recorded together, each answered for itself.</summary>
+public class InboxGroupCommitTests(TurnFactory app) : IClassFixture<TurnFactory>
+{
+    private static IncomingMessage Message(string conversation, string eventId, string user, string text) => new()
+    {
+        Address = new ConversationAddress(ScriptedChannelSender.Name, conversation),
+        EventId = eventId,
+        From = new Sender(user),
+        Text = text,
+        Timestamp = DateTimeOffset.UtcNow,
+    };
+
+    [Fact]
+    public async Task Many_conversations_at_once_each_get_their_own_user_thread_and_one_inbox_row_and_redeliveries_are_duplicates()
+    {
+        var recorder = app.Services.GetRequiredService<InboxRecorder>();
+        var run = Guid.NewGuid().ToString("N");
+        // 200 messages over 20 conversations (one user each), every one delivered twice at the same moment.
+        var messages = Enumerable.Range(0, 200).Select(i => Message($"gc-{run}-{i % 20}", $"gc-{run}-{i}", $"gc-user-{run}-{i % 20}", "m" + i)).ToList();
+        var records = await Task.WhenAll(messages.Concat(messages).Select(m => recorder.RecordAsync(m, default)));
+
+        var first = records.Take(200).ToList();
+        var second = records.Skip(200).ToList();
+        for (var i = 0; i < 200; i++)
+        {
+            Assert.Equal(first[i].InboxId, second[i].InboxId);
+            Assert.NotEqual(first[i].Duplicate, second[i].Duplicate);
+        }
+        Assert.Equal(200, first.Select(r => r.InboxId).Distinct().Count());
+        Assert.Equal(20, first.Select(r => r.ThreadId).Distinct().Count());
+        Assert.Equal(20, first.Select(r => r.UserId).Distinct().Count());
+        // Each conversation's messages share its thread and user.
+        Assert.All(first.Select((r, i) => (r, i)).GroupBy(x => x.i % 20), g =>
+        {
+            Assert.Single(g.Select(x => x.r.ThreadId).Distinct());
+            Assert.Single(g.Select(x => x.r.UserId).Distinct());
+        });
+        Assert.Equal(200, await app.Database.CountAsync("SELECT count(*) FROM inbox WHERE event_id LIKE $1", $"gc-{run}-%"));
+        Assert.Equal(200, await app.Database.CountAsync(
+            "SELECT count(*) FROM thread_events e JOIN inbox i ON i.thread_event_id = e.id WHERE i.event_id LIKE $1 AND e.role = 'user'", $"gc-{run}-%"));
+    }
+
+    [Fact]
+    public async Task A_message_the_database_refuses_fails_alone_and_the_others_in_its_batch_are_recorded()
+    {
+        var recorder = app.Services.GetRequiredService<InboxRecorder>();
+        var run = Guid.NewGuid().ToString("N");
+        // PostgreSQL's jsonb refuses U+0000, so this event id makes the whole batch's statement fail; the recorder then
+        // writes the batch's messages one by one.
+        var poison = Message($"poison-{run}", $"poison-{run}-\0", $"poison-user-{run}", "bad");
+        var good = Enumerable.Range(0, 30).Select(i => Message($"ok-{run}-{i}", $"ok-{run}-{i}", $"ok-user-{run}-{i}", "fine")).ToList();
+        var tasks = good.Take(15).Select(m => recorder.RecordAsync(m, default))
+            .Append(recorder.RecordAsync(poison, default))
+            .Concat(good.Skip(15).Select(m => recorder.RecordAsync(m, default)))
+            .ToList();
+
+        var failure = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => tasks[15]);
+        Assert.Equal("22P05", failure.SqlState); // untranslatable character: the \u0000
+        var recorded = await Task.WhenAll(tasks.Where((_, i) => i != 15));
+        Assert.All(recorded, r => Assert.False(r.Duplicate));
+        Assert.Equal(30, await app.Database.CountAsync("SELECT count(*) FROM inbox WHERE event_id LIKE $1", $"ok-{run}-%"));
+        Assert.Equal(0, await app.Database.CountAsync("SELECT count(*) FROM conversations WHERE address = $1", $"poison-{run}"));
+    }
+
+    [Fact]
+    public async Task A_NUL_character_in_the_text_is_stored_as_a_replacement_character()
+    {
+        var recorder = app.Services.GetRequiredService<InboxRecorder>();
+        var run = Guid.NewGuid().ToString("N");
+        var record = await recorder.RecordAsync(Message($"nul-{run}", $"nul-{run}", $"nul-user-{run}", "a\0b"), default);
+        Assert.Equal("a\uFFFDb", await app.Database.ScalarAsync<string>("SELECT content->>'text' FROM thread_events WHERE id = $1", record.ThreadEventId));
+    }
+}

@@ -64,6 +64,11 @@ public sealed partial class InboxRecorder : IAsyncDisposable
     /// <param name="echo">For a channel with a transcript: the echo of the user's activity, written with the message.</param>
     public async Task<InboundRecord> RecordAsync(IncomingMessage message, TranscriptEchoFactory? echo, CancellationToken cancellationToken)
     {
+        if (message.Text?.Contains('\0', StringComparison.Ordinal) == true)
+        {
+            // PostgreSQL cannot store U+0000 in text or jsonb; a message carrying one would be refused on every redelivery.
+            message = message with { Text = message.Text.Replace('\0', '\uFFFD') };
+        }
         var now = clock.GetUtcNow();
         var inboxId = Guid.CreateVersion7(now);
         var pending = new Pending(Item(message, inboxId, echo?.Invoke(inboxId), now), message.Address.Channel, message.Address.ConversationId);

@@ -70,7 +70,9 @@ BEGIN
 
         -- The conversation. DO UPDATE (not DO NOTHING) so the row comes back and stays locked until commit. A message
         -- from the conversation also means the bot can reach it again, so an "unreachable" mark is cleared.
-        -- A message without a reference keeps the stored one.
+        -- A message without a reference keeps the stored one. The row is rewritten only when something changed (most
+        -- messages change nothing), but ON CONFLICT DO UPDATE locks it either way; when it was not rewritten, RETURNING
+        -- gives nothing and the locked row is read.
         v_reference := NULLIF(item->'reference', 'null'::jsonb);
         INSERT INTO conversations (id, channel, address, reference, is_group, created_at)
         VALUES ((item->>'conversation_id')::uuid, item->>'channel', item->>'address',
@@ -78,7 +80,14 @@ BEGIN
         ON CONFLICT (channel, address) DO UPDATE
            SET reference = COALESCE(v_reference, conversations.reference),
                unreachable_since = NULL, unreachable_reason = NULL
+         WHERE (v_reference IS NOT NULL AND conversations.reference IS DISTINCT FROM v_reference)
+            OR conversations.unreachable_since IS NOT NULL
         RETURNING id, current_thread_id INTO v_conv, v_current;
+        IF NOT FOUND THEN
+            SELECT c.id, c.current_thread_id INTO STRICT v_conv, v_current
+              FROM conversations c
+             WHERE c.channel = item->>'channel' AND c.address = item->>'address';
+        END IF;
 
         -- The thread: the platform's own (thread key), the one a reply resumes, the conversation's current one, or a
         -- new one that becomes current.
