@@ -84,12 +84,15 @@ public sealed class InboxRecorder(NpgsqlDataSource dataSource, TimeProvider cloc
                 eventId, threadId, EventRoles.User, Jsonb(content), now));
             batch.BatchCommands.Add(Command(
                 """
-                INSERT INTO inbox (id, channel, event_id, thread_id, conversation_id, user_id, thread_event_id, payload, status, attempts, received_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'Pending', 0, $9)
+                INSERT INTO inbox (id, channel, event_id, thread_id, conversation_id, user_id, thread_event_id, payload, status, attempts, received_at, processed_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, 0, $9, $11)
                 ON CONFLICT (channel, event_id) DO NOTHING
                 RETURNING id
                 """,
-                inboxId, channel, message.EventId, threadId, conversationId, userId.Value, eventId, Jsonb(BotJson.Serialize(message)), now));
+                inboxId, channel, message.EventId, threadId, conversationId, userId.Value, eventId, Jsonb(BotJson.Serialize(message)), now,
+                // Already handled by the channel (see IncomingMessage.HandledOutcome): done, so no turn worker claims it.
+                message.HandledOutcome is null ? nameof(InboxStatus.Pending) : nameof(InboxStatus.Done),
+                message.HandledOutcome is null ? null : now));
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
             var inserted = await reader.ReadAsync(cancellationToken);
             if (!inserted)
@@ -97,6 +100,21 @@ public sealed class InboxRecorder(NpgsqlDataSource dataSource, TimeProvider cloc
                 // Lost a race with a concurrent delivery of the same event: roll back, and the retry reports the duplicate.
                 return null;
             }
+        }
+
+        if (message.HandledOutcome is { } outcome)
+        {
+            // The channel's answer, as the bot's event of this (never run) turn, right after the user's event.
+            await using var answer = new NpgsqlCommand(
+                "INSERT INTO thread_events (id, thread_id, role, content, created_at, turn_id) VALUES ($1, $2, $3, $4, $5, $6)",
+                connection, transaction);
+            answer.Parameters.Add(new() { Value = Guid.CreateVersion7(now) });
+            answer.Parameters.Add(new() { Value = threadId });
+            answer.Parameters.Add(new() { Value = EventRoles.Assistant });
+            answer.Parameters.Add(Jsonb(BotJson.Serialize(new EventContent { Text = outcome })));
+            answer.Parameters.Add(new() { Value = now.AddTicks(10) });
+            answer.Parameters.Add(new() { Value = inboxId });
+            await answer.ExecuteNonQueryAsync(cancellationToken);
         }
 
         var record = new InboundRecord(inboxId, threadId, conversationId, userId.Value, eventId, Duplicate: false);

@@ -114,6 +114,10 @@ public sealed partial class OutboxProcessor(
         {
             case SendResult.Sent sent:
                 await FinishAsync(row.Id, "Sent", sent.PlatformMessageId, null, cancellationToken);
+                if (sent.ConversationReference is { } reference)
+                {
+                    await UpdateReferenceAsync(row.ConversationId, reference, cancellationToken);
+                }
                 break;
             case SendResult.RetryLater retry:
                 var delay = Backoff.For(row.Attempts, TimeSpan.FromSeconds(settings.RetryBaseSeconds), TimeSpan.FromSeconds(settings.MaxRetryDelaySeconds));
@@ -156,6 +160,14 @@ public sealed partial class OutboxProcessor(
         command.Parameters.Add(new() { Value = status });
         command.Parameters.Add(new() { Value = (object?)platformMessageId ?? DBNull.Value });
         command.Parameters.Add(new() { Value = (object?)error ?? DBNull.Value });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private async Task UpdateReferenceAsync(Guid conversationId, string reference, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("UPDATE conversations SET reference = $2 WHERE id = $1");
+        command.Parameters.Add(new() { Value = conversationId });
+        command.Parameters.Add(InboxRecorder.Jsonb(reference));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -14,31 +14,53 @@ public sealed class OutboxWriter(NpgsqlDataSource dataSource, PipelineSignals si
 {
     public async Task EnqueueAsync(Guid threadId, Guid conversationId, string channel, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
-            await using var batch = new NpgsqlBatch(connection, transaction);
-            var at = now;
-            foreach (var message in messages)
-            {
-                at = at.AddTicks(10);
-                if (message.Kind == OutgoingKind.Message)
-                {
-                    batch.BatchCommands.Add(Command(
-                        "INSERT INTO thread_events (id, thread_id, role, content, created_at) VALUES ($1, $2, $3, $4, $5)",
-                        Guid.CreateVersion7(at), threadId, EventRoles.Assistant, Jsonb(BotJson.Serialize(new EventContent { Text = message.Text })), at));
-                }
-                batch.BatchCommands.Add(Command(
-                    """
-                    INSERT INTO outbox (id, conversation_id, thread_id, channel, payload, status, attempts, created_at, next_attempt_at, expires_at)
-                    VALUES ($1, $2, $3, $4, $5, 'Pending', 0, $6, $6, $7)
-                    """,
-                    message.Id, conversationId, threadId, channel, Jsonb(BotJson.Serialize(message)), at, now.AddMinutes(options.Value.OutboxExpiryMinutes)));
-            }
-            await batch.ExecuteNonQueryAsync(cancellationToken);
+            await EnqueueAsync(connection, transaction, threadId, conversationId, channel, messages, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
+        await WakeSendersAsync(connection);
+    }
+
+    /// <summary>
+    /// The same inside a caller's transaction: the rows exist once it commits. The caller then calls
+    /// <see cref="WakeSendersAsync(CancellationToken)"/> (after the commit, not inside it: a NOTIFY holds a lock across the commit).
+    /// </summary>
+    public async Task EnqueueAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid threadId, Guid conversationId, string channel,
+        IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var at = now;
+        foreach (var message in messages)
+        {
+            at = at.AddTicks(10);
+            if (message.Kind == OutgoingKind.Message)
+            {
+                batch.BatchCommands.Add(Command(
+                    "INSERT INTO thread_events (id, thread_id, role, content, created_at) VALUES ($1, $2, $3, $4, $5)",
+                    Guid.CreateVersion7(at), threadId, EventRoles.Assistant, Jsonb(BotJson.Serialize(new EventContent { Text = message.Text })), at));
+            }
+            batch.BatchCommands.Add(Command(
+                """
+                INSERT INTO outbox (id, conversation_id, thread_id, channel, payload, status, attempts, created_at, next_attempt_at, expires_at)
+                VALUES ($1, $2, $3, $4, $5, 'Pending', 0, $6, $6, $7)
+                """,
+                message.Id, conversationId, threadId, channel, Jsonb(BotJson.Serialize(message)), at, now.AddMinutes(options.Value.OutboxExpiryMinutes)));
+        }
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Wakes the outbox senders of this replica and (through PostgreSQL) of every other one.</summary>
+    public async Task WakeSendersAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await WakeSendersAsync(connection);
+    }
+
+    private async Task WakeSendersAsync(NpgsqlConnection connection)
+    {
         signals.Outbox.Set();
         await PipelineSignals.NotifyAsync(connection, PipelineSignals.OutboxChannel, string.Empty, CancellationToken.None);
     }
