@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Bot.Agent.Pipeline;
 using Bot.Channels.BotFramework;
 using Bot.Storage.Entities;
@@ -15,22 +16,42 @@ public sealed class TeamsChannelSender(TeamsConnectorClient connector) : IChanne
         {
             return new SendResult.Failed("The conversation has no Teams service URL to send to.");
         }
+        string? learned = null;
+        if (reference.NeedsConversation)
+        {
+            // A proactive message to someone the bot has no conversation id for: open the 1:1 chat first, and keep its
+            // id (Microsoft: create it once, then store it), so later messages and updates go straight there.
+            var created = await connector.CreateConversationAsync(reference.ServiceUrl, reference.BotId!, reference.UserId!, reference.TenantId, cancellationToken);
+            if (created is not SendResult.Sent { PlatformMessageId.Length: > 0 } opened)
+            {
+                return created is SendResult.Sent ? new SendResult.Failed("Teams opened no conversation (no id in its answer).") : created;
+            }
+            reference = reference with { ConversationId = opened.PlatformMessageId };
+            learned = JsonSerializer.Serialize(reference, ActivityJson.Options);
+        }
+
         var activity = TeamsMapper.ToActivity(delivery.Message, reference);
+        SendResult result;
         if (delivery.ReplacesPlatformMessageId is { Length: > 0 } replaced)
         {
             var updated = await connector.UpdateAsync(reference.ServiceUrl, reference.ConversationId, replaced, activity, cancellationToken);
             // An update answers with the same activity id (or none): the message keeps its id.
-            return updated is SendResult.Sent ? new SendResult.Sent(replaced) : updated;
+            result = updated is SendResult.Sent ? new SendResult.Sent(replaced) : updated;
         }
-        var result = await connector.SendAsync(reference.ServiceUrl, reference.ConversationId, activity, cancellationToken);
-        return result is SendResult.Sent { PlatformMessageId.Length: 0 }
-            ? new SendResult.Sent(delivery.OutboxId.ToString("N"))
-            : result;
+        else
+        {
+            result = await connector.SendAsync(reference.ServiceUrl, reference.ConversationId, activity, cancellationToken);
+            if (result is SendResult.Sent { PlatformMessageId.Length: 0 })
+            {
+                result = new SendResult.Sent(delivery.OutboxId.ToString("N"));
+            }
+        }
+        return result is SendResult.Sent sent && learned is not null ? sent with { ConversationReference = learned } : result;
     }
 
     public async Task TypingAsync(Conversation conversation, CancellationToken cancellationToken)
     {
-        if (TeamsMapper.ReadReference(conversation.Reference) is { } reference)
+        if (TeamsMapper.ReadReference(conversation.Reference) is { NeedsConversation: false } reference)
         {
             await connector.SendAsync(reference.ServiceUrl, reference.ConversationId,
                 new Activity { Type = Activity.Types.Typing, Conversation = new ConversationAccount(reference.ConversationId) }, cancellationToken);

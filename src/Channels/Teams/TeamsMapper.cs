@@ -7,8 +7,16 @@ using Bot.Channels.Web;
 
 namespace Bot.Channels.Teams;
 
-/// <summary>What the sender needs to reach a Teams conversation later; stored as the conversation's reference JSON.</summary>
-public sealed record TeamsConversationReference(string ServiceUrl, string ConversationId, string? TenantId, string? BotId, string? BotName);
+/// <summary>
+/// What the sender needs to reach a Teams conversation later; stored as the conversation's reference JSON. A personal
+/// chat's reference also names the user (their Teams account id), so a reference without a conversation id can still
+/// open the 1:1 chat (<c>POST /v3/conversations</c>).
+/// </summary>
+public sealed record TeamsConversationReference(string ServiceUrl, string ConversationId, string? TenantId, string? BotId, string? BotName, string? UserId = null)
+{
+    /// <summary>No conversation to send to yet, but enough to open the 1:1 chat with the user.</summary>
+    public bool NeedsConversation => ConversationId.Length == 0;
+}
 
 /// <summary>A card's <c>Action.Execute</c>: the verb and the data the button carried.</summary>
 public sealed record TeamsCardAction(string Verb, ActionInvoke Action);
@@ -85,14 +93,28 @@ public static partial class TeamsMapper
 
     public static string Reference(Activity activity, string address) =>
         JsonSerializer.Serialize(new TeamsConversationReference(activity.ServiceUrl!, address, activity.Conversation?.TenantId,
-            activity.Recipient?.Id, activity.Recipient?.Name), ActivityJson.Options);
+            activity.Recipient?.Id, activity.Recipient?.Name, IsPersonal(activity) ? activity.From?.Id : null), ActivityJson.Options);
 
+    /// <summary>A 1:1 chat between the bot and one person (not a group chat, not a channel).</summary>
+    public static bool IsPersonal(Activity activity) =>
+        !IsChannelPost(activity) && activity.Conversation?.IsGroup != true
+        && !string.Equals(activity.Conversation?.ConversationType, "groupChat", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The stored reference, when it can reach someone: a conversation id, or (for a personal chat that has none) the
+    /// user and bot ids to open one with.
+    /// </summary>
     public static TeamsConversationReference? ReadReference(string json)
     {
         try
         {
             var reference = JsonSerializer.Deserialize<TeamsConversationReference>(json, ActivityJson.Options);
-            return reference is { ServiceUrl.Length: > 0, ConversationId.Length: > 0 } ? reference : null;
+            return reference switch
+            {
+                { ServiceUrl.Length: > 0, ConversationId.Length: > 0 } => reference,
+                { ServiceUrl.Length: > 0, UserId.Length: > 0, BotId.Length: > 0 } => reference with { ConversationId = string.Empty },
+                _ => null,
+            };
         }
         catch (JsonException)
         {

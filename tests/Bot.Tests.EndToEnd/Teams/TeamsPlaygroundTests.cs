@@ -1,12 +1,14 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Bot.Tests.EndToEnd.Scheduling;
 using Bot.Tests.Support;
 
 namespace Bot.Tests.EndToEnd.Teams;
 
 /// <summary>
 /// The real host process (Teams:AppId empty, so no tokens) against Microsoft's Teams playground: a message gets a
-/// reply; a plan card's Approve through Action.Execute returns the updated card and executes once; Action.Submit works.
+/// reply; a plan card's Approve through Action.Execute returns the updated card and executes once; Action.Submit works;
+/// a scheduled run arrives unprompted (proactive).
 /// </summary>
 public sealed class TeamsPlaygroundTests
 {
@@ -65,6 +67,47 @@ public sealed class TeamsPlaygroundTests
             && !m.ToJsonString().Contains("Action.Execute", StringComparison.Ordinal)), "the updated card after Action.Submit", Context);
         Assert.Equal(2, await database.CountAsync("SELECT count(*) FROM paper_orders"));
     }
+
+    [Fact]
+    public async Task A_scheduled_run_arrives_in_the_playground_unprompted_and_opens_the_personal_chat_when_the_reference_has_no_conversation()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var botPort = Ports.GetFree();
+        await using var playground = await TeamsPlayground.StartAsync(botPort);
+        await using var host = await BotHostProcess.StartAsync(database.ConnectionString, ScheduleHosts.Settings(("Teams:Enabled", "true")), botPort);
+        string Context() => $"\nframes: {string.Join("\n", playground.Frames.Select(f => f.ToJsonString()))}\nhost:\n{host.Output}\nplayground:\n{playground.Output}";
+
+        // The only thing the user ever writes here is the schedule; every run after it is the bot's own initiative.
+        await playground.SendAsync("/schedule every 1s Tick: /quote AAPL");
+        await WaitForAsync(() => playground.BotMessages().Any(m => m["text"]?.GetValue<string>().Contains("Scheduled", StringComparison.Ordinal) == true), "the schedule's confirmation", Context);
+        var scheduleId = await database.ScalarAsync<Guid>("SELECT id FROM schedules");
+
+        // A run: a new thread, answered by the turn worker, delivered by the outbox as a createMessage on the WebSocket.
+        var firstRun = await Eventually.GetAsync(() => RunMessageAsync(database, scheduleId, after: DateTimeOffset.MinValue), id => id is not null, "a delivered run", Wait);
+        await WaitForAsync(() => playground.BotMessages().Any(m => m["messageId"]?.ToString() == firstRun), "the run's message on the WebSocket", Context);
+        Assert.Equal(1, await database.CountAsync("SELECT count(*) FROM inbox WHERE event_id NOT LIKE 'schedule:%'"));
+        await Eventually.GetAsync(() => database.CountAsync("SELECT count(*) FROM schedule_runs WHERE schedule_id = $1 AND status = 'Delivered'", scheduleId), n => n >= 1, "a run marked delivered", Wait);
+
+        // The stored reference loses its conversation id (it still names the user, the bot and the service URL): the
+        // next runs open the personal chat with POST /v3/conversations, arrive there, and the id is stored again.
+        var stripped = await database.ScalarAsync<DateTime>(
+            "UPDATE conversations SET reference = reference - 'conversationId' WHERE channel = 'teams' RETURNING clock_timestamp()");
+        Assert.Equal("user-id-0", await database.ScalarAsync<string>("SELECT reference->>'userId' FROM conversations WHERE channel = 'teams'"));
+        var laterRun = await Eventually.GetAsync(() => RunMessageAsync(database, scheduleId, after: new DateTimeOffset(stripped, TimeSpan.Zero)), id => id is not null, "a run queued after the reference lost its conversation", Wait);
+        await WaitForAsync(() => playground.BotMessages().Any(m => m["messageId"]?.ToString() == laterRun), "that run's message on the WebSocket", Context);
+        Assert.False(string.IsNullOrEmpty(await database.ScalarAsync<string>("SELECT reference->>'conversationId' FROM conversations WHERE channel = 'teams'")), Context());
+
+        await playground.SendAsync("/schedule pause " + scheduleId);
+        await WaitForAsync(() => playground.BotMessages().Any(m => m["text"]?.GetValue<string>().Contains("Paused", StringComparison.Ordinal) == true), "the pause", Context);
+    }
+
+    /// <summary>The platform message id of a schedule run's reply that was queued after <paramref name="after"/> and sent.</summary>
+    private static Task<string?> RunMessageAsync(TestDatabase database, Guid scheduleId, DateTimeOffset after) =>
+        database.ScalarAsync<string>(
+            """
+            SELECT o.platform_message_id FROM schedule_runs r JOIN outbox o ON o.thread_id = r.thread_id
+            WHERE r.schedule_id = $1 AND o.status = 'Sent' AND o.created_at > $2 ORDER BY o.seq LIMIT 1
+            """, scheduleId, after);
 
     private static async Task<(string MessageId, JsonObject Card)> ProposeAsync(TeamsPlayground playground, int nth, Func<string> context)
     {

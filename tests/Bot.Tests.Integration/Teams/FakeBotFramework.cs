@@ -70,6 +70,14 @@ public sealed class FakeBotFramework : IAsyncDisposable
             Received.Enqueue(("POST", context.Request.Path, body, context.Request.Headers.Authorization.ToString()));
             return Results.Json(new { id = "act-" + Guid.NewGuid().ToString("N")[..8] });
         });
+        app.MapPost("/_connector/v3/conversations", async (HttpContext context) =>
+        {
+            // Opens a 1:1 chat: the same member always gets the same conversation, as Teams does.
+            var body = (JsonObject)(await JsonNode.ParseAsync(context.Request.Body))!;
+            Received.Enqueue(("POST", context.Request.Path, body, context.Request.Headers.Authorization.ToString()));
+            var member = body["members"]?[0]?["id"]?.GetValue<string>() ?? "nobody";
+            return Results.Json(new { id = "a:opened-" + member.Replace(':', '-') }, statusCode: StatusCodes.Status201Created);
+        });
         app.MapPut("/_connector/v3/conversations/{conversation}/activities/{activityId}", async (HttpContext context, string conversation, string activityId) =>
         {
             var body = (JsonObject)(await JsonNode.ParseAsync(context.Request.Body))!;

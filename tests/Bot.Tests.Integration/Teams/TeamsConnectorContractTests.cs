@@ -11,7 +11,7 @@ namespace Bot.Tests.Integration.Teams;
 
 /// <summary>
 /// What the Teams sender puts on the wire, checked by Prism serving the Bot Connector swagger (422 on a violation):
-/// a text reply, a plan card, an in-place update, typing, and a proactive conversation.
+/// a text reply, a plan card, an in-place update, typing, and a proactive conversation (opened, then written to).
 /// </summary>
 public sealed class TeamsConnectorContractTests : IAsyncLifetime
 {
@@ -51,6 +51,14 @@ public sealed class TeamsConnectorContractTests : IAsyncLifetime
         Assert.IsType<SendResult.Sent>(await connector.SendAsync(reference.ServiceUrl, reference.ConversationId,
             new Activity { Type = Activity.Types.Typing, Conversation = new ConversationAccount(reference.ConversationId) }, CancellationToken.None));
         Assert.IsType<SendResult.Sent>(await connector.CreateConversationAsync(reference.ServiceUrl, "28:bot", "29:user", "tenant-1", CancellationToken.None));
+
+        // A proactive message to a personal chat known only by its user: the 1:1 chat is opened, then the message sent
+        // there, and the reference with the new conversation id comes back to be stored.
+        var userOnly = System.Text.Json.JsonSerializer.Serialize(reference with { ConversationId = "", UserId = "29:user" }, ActivityJson.Options);
+        var proactive = await sender.SendAsync(Delivery(userOnly, new OutgoingMessage { Text = "Good morning" }, null), CancellationToken.None);
+        var opened = Assert.IsType<SendResult.Sent>(proactive, exactMatch: false);
+        Assert.True(opened.ConversationReference is not null, $"{proactive}\n{prism.Output}");
+        Assert.False(TeamsMapper.ReadReference(opened.ConversationReference)!.NeedsConversation);
         Assert.Equal(1, handler.TokenRequests);
         Assert.All(handler.Forwarded, auth => Assert.Equal("Bearer connector-token", auth));
 

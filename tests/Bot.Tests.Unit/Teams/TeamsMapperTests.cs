@@ -99,6 +99,25 @@ public class TeamsMapperTests
     }
 
     [Fact]
+    public void A_personal_chat_reference_names_the_user_so_a_missing_conversation_can_be_opened()
+    {
+        var reference = TeamsMapper.ReadReference(TeamsMapper.ToIncoming(Parse(Personal), Now)!.ConversationReference!)!;
+        Assert.Equal("29:1abcDEF", reference.UserId);
+        Assert.False(reference.NeedsConversation);
+
+        // Without a conversation id the reference still reaches the user, by opening the 1:1 chat.
+        var withoutConversation = TeamsMapper.ReadReference("""{"serviceUrl":"https://smba.trafficmanager.net/emea/","tenantId":"tenant-1","botId":"28:bot-app-id","userId":"29:1abcDEF"}""")!;
+        Assert.True(withoutConversation.NeedsConversation);
+        Assert.Equal(string.Empty, withoutConversation.ConversationId);
+        // Neither a conversation nor a user: nobody to send to.
+        Assert.Null(TeamsMapper.ReadReference("""{"serviceUrl":"https://smba.trafficmanager.net/emea/","botId":"28:bot-app-id"}"""));
+
+        // Group chats and channels never name a user: their messages must not turn into a private chat.
+        var channel = TeamsMapper.ReadReference(TeamsMapper.ToIncoming(Parse(ChannelPost), Now)!.ConversationReference!)!;
+        Assert.Null(channel.UserId);
+    }
+
+    [Fact]
     public void The_bot_added_to_a_conversation_gets_a_welcome()
     {
         var update = Parse("""
