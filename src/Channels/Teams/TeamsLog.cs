@@ -19,6 +19,9 @@ internal static partial class TeamsLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Teams card action {Verb} on plan {ShortId}: changed={Changed}")]
     public static partial void CardAction(ILogger logger, string verb, string shortId, bool changed);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Teams card action {Verb} on plan {ShortId} was decided but could not be recorded in its thread; the invoke still answers with the outcome")]
+    public static partial void CardActionNotRecorded(ILogger logger, Exception exception, string verb, string shortId);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Teams connector answered {Status} to {Operation}")]
     public static partial void ConnectorError(ILogger logger, int status, string operation);
 }

@@ -152,6 +152,20 @@ public static partial class TeamsMapper
         return invoke is null ? null : new TeamsCardAction(verb, invoke);
     }
 
+    /// <summary>
+    /// A card's <c>Action.Execute</c> as the inbound event the thread keeps: the button's action, sent by the clicker in
+    /// the card's conversation, answering the card's message (<c>replyToId</c>, so it lands in the card's thread). Its
+    /// event id is the invoke's id, so a retried invoke is a duplicate.
+    /// </summary>
+    public static IncomingMessage? CardActionIncoming(Activity activity, TeamsCardAction cardAction, DateTimeOffset receivedAt)
+    {
+        var data = new Dictionary<string, string>(cardAction.Action.Data, StringComparer.Ordinal) { ["action"] = cardAction.Action.Name };
+        var asMessage = activity with { Type = Activity.Types.Message, Text = null, Value = JsonSerializer.SerializeToElement(data) };
+        return ToIncoming(asMessage, receivedAt) is { } incoming
+            ? incoming with { ReplyToPlatformMessageId = activity.ReplyToId }
+            : null;
+    }
+
     /// <summary>The invoke response that replaces the card in place.</summary>
     public static object CardResponse(JsonObject card) =>
         new { statusCode = 200, type = PlanAdaptiveCard.ContentType, value = card };

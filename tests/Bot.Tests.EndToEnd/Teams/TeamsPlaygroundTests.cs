@@ -7,8 +7,8 @@ namespace Bot.Tests.EndToEnd.Teams;
 
 /// <summary>
 /// The real host process (Teams:AppId empty, so no tokens) against Microsoft's Teams playground: a message gets a
-/// reply; a plan card's Approve through Action.Execute returns the updated card and executes once; Action.Submit works;
-/// a scheduled run arrives unprompted (proactive).
+/// reply; a plan card's Approve through Action.Execute returns the updated card, executes once, is kept in the thread and
+/// redraws the card for everybody; Action.Submit works; a scheduled run arrives unprompted (proactive).
 /// </summary>
 public sealed class TeamsPlaygroundTests
 {
@@ -46,6 +46,19 @@ public sealed class TeamsPlaygroundTests
             Assert.DoesNotContain("Action.Execute", body, StringComparison.Ordinal);
         }
         Assert.Equal(1, await database.CountAsync("SELECT count(*) FROM paper_orders"));
+        // The invoke response redraws the card only for whoever clicked (the playground keeps it without telling anyone);
+        // everybody else sees the outcome because the card message itself is updated through the connector.
+        await WaitForAsync(() => playground.BotMessages("updateMessage").Any(m => m["messageId"]?.ToString() == card.MessageId
+            && !m.ToJsonString().Contains("Action.Execute", StringComparison.Ordinal)), "the card updated for everybody after Action.Execute", Context);
+        // Both clicks (the playground gives each invoke an id of its own) are in the card's thread, answered, and no
+        // turn ran them.
+        Assert.Equal(2, await database.CountAsync(
+            """
+            SELECT count(*) FROM inbox i
+            WHERE i.thread_id IN (SELECT thread_id FROM outbox WHERE platform_message_id = $1)
+              AND i.status = 'Done' AND i.attempts = 0 AND i.payload->'action'->>'name' = '/plan'
+            """,
+            card.MessageId));
 
         // The Action.Submit fallback: the card's data posted back as a message value goes through the turn pipeline.
         var second = await ProposeAsync(playground, 2, Context);

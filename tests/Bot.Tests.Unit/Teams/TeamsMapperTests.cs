@@ -99,6 +99,25 @@ public class TeamsMapperTests
     }
 
     [Fact]
+    public void An_Action_Execute_invoke_is_recorded_as_the_clickers_action_on_the_cards_message()
+    {
+        var invoke = Parse("""
+            {"type":"invoke","name":"adaptiveCard/action","id":"f:456","replyToId":"1732183300000","channelId":"msteams","serviceUrl":"https://smba.trafficmanager.net/emea/",
+             "from":{"id":"29:1abcDEF","aadObjectId":"aad-1"},"conversation":{"conversationType":"personal","tenantId":"tenant-1","id":"a:1xyz"},"recipient":{"id":"28:bot-app-id"},
+             "value":{"action":{"type":"Action.Execute","verb":"plan.approve","data":{"action":"/plan","args":"approve P1 abc123"}},"trigger":"manual"}}
+            """);
+        var incoming = TeamsMapper.CardActionIncoming(invoke, TeamsMapper.CardAction(invoke)!, Now)!;
+        Assert.Equal(new ConversationAddress("teams", "a:1xyz"), incoming.Address);
+        Assert.Equal("f:456", incoming.EventId);
+        Assert.Equal("aad-1", incoming.From.PlatformUserId);
+        Assert.Null(incoming.Text);
+        Assert.Equal("/plan", incoming.Action!.Name);
+        Assert.Equal("approve P1 abc123", incoming.Action.Data["args"]);
+        Assert.Equal("1732183300000", incoming.ReplyToPlatformMessageId);
+        Assert.Null(incoming.HandledOutcome);
+    }
+
+    [Fact]
     public void A_personal_chat_reference_names_the_user_so_a_missing_conversation_can_be_opened()
     {
         var reference = TeamsMapper.ReadReference(TeamsMapper.ToIncoming(Parse(Personal), Now)!.ConversationReference!)!;
