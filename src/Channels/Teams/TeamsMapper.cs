@@ -195,6 +195,34 @@ public static partial class TeamsMapper
         };
     }
 
+    /// <summary>
+    /// A streaming update in a personal chat: a <c>typing</c> activity with the whole reply so far and a
+    /// <c>streaminfo</c> entity (sequence from 1; no stream id on the first, whose activity id becomes the stream's id).
+    /// </summary>
+    public static Activity StreamUpdate(TeamsConversationReference reference, string textSoFar, int streamSequence, string? streamId) => new()
+    {
+        Type = Activity.Types.Typing,
+        From = reference.BotId is null ? null : new ChannelAccount(reference.BotId, reference.BotName),
+        Conversation = new ConversationAccount(reference.ConversationId, ConversationType: "personal"),
+        Text = ToTeamsMarkdown(textSoFar),
+        TextFormat = "markdown",
+        Extra = StreamInfo(new StreamInfoEntity("streaminfo", streamId, "streaming", streamSequence)),
+    };
+
+    /// <summary>The final reply of a stream: the message itself, naming the stream it ends (no sequence: Teams refuses one).</summary>
+    public static Activity EndingStream(Activity message, string streamId) => message with
+    {
+        Conversation = (message.Conversation ?? new ConversationAccount(null)) with { ConversationType = "personal" },
+        Extra = StreamInfo(new StreamInfoEntity("streaminfo", streamId, "final", null)),
+    };
+
+    private sealed record StreamInfoEntity(string Type, string? StreamId, string StreamType, int? StreamSequence);
+
+    private static Dictionary<string, JsonElement> StreamInfo(StreamInfoEntity entity) => new()
+    {
+        ["entities"] = JsonSerializer.SerializeToElement(new[] { entity }, ActivityJson.Options),
+    };
+
     /// <summary>Teams renders most Markdown as is; long text is cut to its message size limit with a note.</summary>
     public static string? ToTeamsMarkdown(string? markdown)
     {

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Bot.Tests.EndToEnd.Scheduling;
+using Bot.Tests.Integration.LlmWire;
 using Bot.Tests.Support;
 
 namespace Bot.Tests.EndToEnd.Teams;
@@ -8,7 +9,8 @@ namespace Bot.Tests.EndToEnd.Teams;
 /// <summary>
 /// The real host process (Teams:AppId empty, so no tokens) against Microsoft's Teams playground: a message gets a
 /// reply; a plan card's Approve through Action.Execute returns the updated card, executes once, is kept in the thread and
-/// redraws the card for everybody; Action.Submit works; a scheduled run arrives unprompted (proactive).
+/// redraws the card for everybody; Action.Submit works; a scheduled run arrives unprompted (proactive); a model's
+/// reply streams into the personal chat and its final message completes the streamed message.
 /// </summary>
 public sealed class TeamsPlaygroundTests
 {
@@ -112,6 +114,46 @@ public sealed class TeamsPlaygroundTests
 
         await playground.SendAsync("/schedule pause " + scheduleId);
         await WaitForAsync(() => playground.BotMessages().Any(m => m["text"]?.GetValue<string>().Contains("Paused", StringComparison.Ordinal) == true), "the pause", Context);
+    }
+
+    [Fact]
+    public async Task A_model_reply_streams_into_the_playground_and_the_final_message_completes_that_same_message()
+    {
+        const string question = "Should I keep my emergency fund in bonds?";
+        string[] chunks = ["Keep it in cash ", "or a savings account. ", "Bonds can lose value just when you need the money."];
+        var answer = string.Concat(chunks);
+        await using var database = await TestDatabase.CreateAsync();
+        await using var llm = await ScriptedLlmServer.StartAsync();
+        // Pieces far enough apart for Teams' pace (at most one streaming request every 1.5 s), so the stream has updates.
+        llm.Script("answer", r => r.IsMessages() && r.IsStreaming && r.LastUserText() == question, AnthropicWire.TextStream(TimeSpan.FromSeconds(1.7), chunks));
+        llm.Script("title", r => r.IsMessages() && !r.IsStreaming && r.SystemText().Contains("You name chat threads", StringComparison.Ordinal), AnthropicWire.TextMessage("Emergency fund"));
+        llm.Script("facts", r => r.IsMessages() && !r.IsStreaming, AnthropicWire.TextMessage("[]"), times: null);
+        var botPort = Ports.GetFree();
+        await using var playground = await TeamsPlayground.StartAsync(botPort);
+        await using var host = await BotHostProcess.StartAsync(database.ConnectionString, new Dictionary<string, string>
+        {
+            ["Teams:Enabled"] = "true",
+            ["Llm:Provider"] = "anthropic",
+            ["Llm:ApiKey"] = "test-key-not-real",
+            ["Llm:Model"] = "claude-test",
+            ["Llm:BaseUrl"] = llm.BaseUrl.ToString().TrimEnd('/'),
+        }, botPort);
+        string Context() => $"\nframes: {string.Join("\n", playground.Frames.Select(f => f.ToJsonString()))}\nmodel: {string.Join("\n", llm.Requests)}\nhost:\n{host.Output}\nplayground:\n{playground.Output}";
+
+        await playground.SendAsync(question);
+        // The final message ends the stream: the playground updates the streamed message with the whole answer.
+        await WaitForAsync(() => playground.BotMessages("updateMessage").Any(m => m["text"]?.GetValue<string>() == answer), "the final message of the stream", Context);
+        var streamed = playground.BotMessages("updateMessage").Last(m => m["text"]?.GetValue<string>() == answer)["messageId"]!.ToString();
+        // It began as the first streaming update (a message of its own, opened with the first piece of the answer) ...
+        var opened = playground.BotMessages().Single(m => m["messageId"]?.ToString() == streamed);
+        Assert.StartsWith(opened["text"]!.GetValue<string>(), answer, StringComparison.Ordinal);
+        Assert.NotEqual(answer, opened["text"]!.GetValue<string>());
+        // ... and the answer never arrived as a second message beside it; the reply is stored under the streamed id.
+        Assert.DoesNotContain(playground.BotMessages(), m => m["text"]?.GetValue<string>() == answer);
+        var stored = await Eventually.GetAsync(
+            () => database.ScalarAsync<string>("SELECT platform_message_id FROM outbox WHERE payload->>'streamId' IS NOT NULL AND status = 'Sent'"),
+            id => id is not null, "the reply's outbox row marked sent", Wait);
+        Assert.Equal(streamed, stored);
     }
 
     /// <summary>The platform message id of a schedule run's reply that was queued after <paramref name="after"/> and sent.</summary>

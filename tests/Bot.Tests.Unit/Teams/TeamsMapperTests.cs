@@ -137,6 +137,27 @@ public class TeamsMapperTests
     }
 
     [Fact]
+    public void Stream_updates_and_the_final_message_carry_streaminfo_as_Teams_documents_it()
+    {
+        var reference = new TeamsConversationReference("https://smba.trafficmanager.net/emea/", "a:1xyz", "tenant-1", "28:bot-app-id", "Finance bot", "29:1abcDEF");
+        var first = JsonSerializer.SerializeToNode(TeamsMapper.StreamUpdate(reference, "Bonds **suit**", 1, null), ActivityJson.Options)!;
+        Assert.Equal("typing", first["type"]!.GetValue<string>());
+        Assert.Equal("Bonds **suit**", first["text"]!.GetValue<string>());
+        Assert.Equal("personal", first["conversation"]!["conversationType"]!.GetValue<string>());
+        Assert.Equal("""[{"type":"streaminfo","streamType":"streaming","streamSequence":1}]""", first["entities"]!.ToJsonString());
+
+        var next = JsonSerializer.SerializeToNode(TeamsMapper.StreamUpdate(reference, "Bonds **suit** money", 2, "1732183400000"), ActivityJson.Options)!;
+        Assert.Equal("""[{"type":"streaminfo","streamId":"1732183400000","streamType":"streaming","streamSequence":2}]""", next["entities"]!.ToJsonString());
+
+        var final = JsonSerializer.SerializeToNode(
+            TeamsMapper.EndingStream(TeamsMapper.ToActivity(new OutgoingMessage { Text = "Bonds **suit** money you need later." }, reference), "1732183400000"), ActivityJson.Options)!;
+        Assert.Equal("message", final["type"]!.GetValue<string>());
+        Assert.Equal("personal", final["conversation"]!["conversationType"]!.GetValue<string>());
+        // The final message names the stream and carries no sequence (Teams refuses one there).
+        Assert.Equal("""[{"type":"streaminfo","streamId":"1732183400000","streamType":"final"}]""", final["entities"]!.ToJsonString());
+    }
+
+    [Fact]
     public void The_bot_added_to_a_conversation_gets_a_welcome()
     {
         var update = Parse("""
