@@ -113,11 +113,12 @@ public sealed partial class OutboxProcessor(
         switch (result)
         {
             case SendResult.Sent sent:
-                await FinishAsync(row.Id, "Sent", sent.PlatformMessageId, null, cancellationToken);
                 if (sent.ConversationReference is { } reference)
                 {
+                    // Stored before the row counts as sent: whatever comes next for this conversation uses it.
                     await UpdateReferenceAsync(row.ConversationId, reference, cancellationToken);
                 }
+                await FinishAsync(row.Id, "Sent", sent.PlatformMessageId, null, cancellationToken);
                 break;
             case SendResult.RetryLater retry:
                 var delay = Backoff.For(row.Attempts, TimeSpan.FromSeconds(settings.RetryBaseSeconds), TimeSpan.FromSeconds(settings.MaxRetryDelaySeconds));
