@@ -52,12 +52,12 @@ public sealed class TeamsLiveUpdates(TeamsConnectorClient connector, TeamsStream
             TeamsLog.StreamStopped(logger, progress.Sent + 1, result.ToString());
             return;
         }
+        progress.Sent++;
+        progress.LastSent = now;
         if (progress.ActivityId is null)
         {
             progress.ActivityId = sent.PlatformMessageId;
             await streams.RememberAsync(streamId, sent.PlatformMessageId, cancellationToken);
         }
-        progress.Sent++;
-        progress.LastSent = now;
     }
 }
