@@ -68,9 +68,10 @@ public static class ChannelsServiceCollectionExtensions
         services.AddSingleton(sp => new TeamsConnectorClient(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(TeamsOptions.Section), sp.GetRequiredService<IOptions<TeamsOptions>>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TeamsConnectorClient>>()));
+        services.AddSingleton<TeamsStreams>();
         services.AddSingleton<TeamsChannelSender>();
         services.AddSingleton<IChannelSender>(sp => sp.GetRequiredService<TeamsChannelSender>());
-        services.AddSingleton<ILiveUpdateSender>(sp => sp.GetRequiredService<TeamsChannelSender>());
+        services.AddSingleton<ILiveUpdateSender, TeamsLiveUpdates>();
         return services;
     }
 }

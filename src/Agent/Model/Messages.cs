@@ -44,6 +44,11 @@ public sealed record IncomingMessage
     public string? TimeZone { get; init; }
     /// <summary>Set when a schedule fired this message rather than a person writing it.</summary>
     public Guid? ScheduleId { get; init; }
+    /// <summary>
+    /// Set when the channel already acted on this event before recording it (a Teams <c>Action.Execute</c> decides in
+    /// the request): the text of the outcome. It is recorded as the bot's answer, the inbox row as done, and no turn runs.
+    /// </summary>
+    public string? HandledOutcome { get; init; }
 }
 
 /// <summary>A button on an outgoing message: a label and the action it invokes.</summary>

@@ -21,6 +21,9 @@ public sealed record TranscriptEcho(string ActivityId, string ActivityJson);
 /// <summary>Builds a channel's transcript echo once the message's inbox id is known.</summary>
 public delegate TranscriptEcho TranscriptEchoFactory(Guid inboxId);
 
+/// <summary>A message to queue in the outbox together with an event its channel already answered (a card update).</summary>
+public sealed record QueuedOutgoing(Guid ThreadId, Guid ConversationId, string Channel, OutgoingMessage Message);
+
 /// <summary>
 /// Step 3 of the message flow: resolve the user, conversation and thread, and write the inbox row (unique on channel +
 /// platform event id) together with the user's thread event, durably, before the channel answers the platform; a
@@ -39,16 +42,18 @@ public sealed partial class InboxRecorder : IAsyncDisposable
     private readonly TimeProvider clock;
     private readonly PipelineSignals signals;
     private readonly PgNotifier notifier;
+    private readonly PipelineOptions settings;
     private readonly ILogger<InboxRecorder> logger;
     private readonly Channel<Pending> queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
     private readonly Task[] writers;
 
-    public InboxRecorder(NpgsqlDataSource dataSource, TimeProvider clock, PipelineSignals signals, PgNotifier notifier, ILogger<InboxRecorder> logger)
+    public InboxRecorder(NpgsqlDataSource dataSource, TimeProvider clock, PipelineSignals signals, PgNotifier notifier, Microsoft.Extensions.Options.IOptions<PipelineOptions> options, ILogger<InboxRecorder> logger)
     {
         this.dataSource = dataSource;
         this.clock = clock;
         this.signals = signals;
         this.notifier = notifier;
+        settings = options.Value;
         this.logger = logger;
         writers = Enumerable.Range(0, Writers).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
     }
@@ -62,7 +67,29 @@ public sealed partial class InboxRecorder : IAsyncDisposable
 
     /// <inheritdoc cref="RecordAsync(IncomingMessage, CancellationToken)"/>
     /// <param name="echo">For a channel with a transcript: the echo of the user's activity, written with the message.</param>
-    public async Task<InboundRecord> RecordAsync(IncomingMessage message, TranscriptEchoFactory? echo, CancellationToken cancellationToken)
+    public Task<InboundRecord> RecordAsync(IncomingMessage message, TranscriptEchoFactory? echo, CancellationToken cancellationToken) =>
+        RecordAsync(message, echo, [], cancellationToken);
+
+    /// <summary>
+    /// Records an event its channel already answered in the request (<see cref="IncomingMessage.HandledOutcome"/> set:
+    /// a Teams <c>Action.Execute</c> is decided there). The user's event, the outcome as the bot's event of that turn,
+    /// the inbox row as done (no turn runs it; a redelivery is a duplicate) and <paramref name="alsoQueue"/> (card
+    /// updates) commit together.
+    /// </summary>
+    public Task<InboundRecord> RecordAnsweredAsync(IncomingMessage message, IReadOnlyList<QueuedOutgoing> alsoQueue, CancellationToken cancellationToken)
+    {
+        if (message.HandledOutcome is null)
+        {
+            throw new ArgumentException("An answered event needs its outcome (HandledOutcome).", nameof(message));
+        }
+        if (alsoQueue.Any(q => q.Message.Kind != OutgoingKind.Update))
+        {
+            throw new ArgumentException("Only updates of earlier messages can be queued with an answered event.", nameof(alsoQueue));
+        }
+        return RecordAsync(message, null, alsoQueue, cancellationToken);
+    }
+
+    private async Task<InboundRecord> RecordAsync(IncomingMessage message, TranscriptEchoFactory? echo, IReadOnlyList<QueuedOutgoing> alsoQueue, CancellationToken cancellationToken)
     {
         if (message.Text?.Contains('\0', StringComparison.Ordinal) == true)
         {
@@ -71,7 +98,10 @@ public sealed partial class InboxRecorder : IAsyncDisposable
         }
         var now = clock.GetUtcNow();
         var inboxId = Guid.CreateVersion7(now);
-        var pending = new Pending(Item(message, inboxId, echo?.Invoke(inboxId), now), message.Address.Channel, message.Address.ConversationId);
+        var pending = new Pending(Item(message, inboxId, echo?.Invoke(inboxId), alsoQueue, now, settings.OutboxExpiryMinutes), message.Address.Channel, message.Address.ConversationId)
+        {
+            QueuesOutgoing = alsoQueue.Count > 0,
+        };
         if (!queue.Writer.TryWrite(pending))
         {
             throw new ObjectDisposedException(nameof(InboxRecorder), "The service is stopping; the message was not recorded.");
@@ -160,6 +190,11 @@ public sealed partial class InboxRecorder : IAsyncDisposable
                     signals.Inbox.Set();
                     notifier.Notify(PipelineSignals.InboxChannel);
                 }
+                if (Enumerable.Range(0, batch.Count).Any(i => batch[i].QueuesOutgoing && !results[i].Duplicate))
+                {
+                    signals.Outbox.Set();
+                    notifier.Notify(PipelineSignals.OutboxChannel);
+                }
                 return results;
             }
             catch (PostgresException exception) when (exception.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure && attempt < MaxDeadlockAttempts)
@@ -187,7 +222,7 @@ public sealed partial class InboxRecorder : IAsyncDisposable
     }
 
     /// <summary>One message as an item of <c>record_inbound</c> (see migration 0007), with its ids made here.</summary>
-    private static byte[] Item(IncomingMessage message, Guid inboxId, TranscriptEcho? echo, DateTimeOffset now)
+    private static byte[] Item(IncomingMessage message, Guid inboxId, TranscriptEcho? echo, IReadOnlyList<QueuedOutgoing> alsoQueue, DateTimeOffset now, int outboxExpiryMinutes)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
         using (var json = new Utf8JsonWriter(buffer))
@@ -218,6 +253,29 @@ public sealed partial class InboxRecorder : IAsyncDisposable
             json.WriteString("identity_id", Guid.CreateVersion7(now));
             json.WriteString("conversation_id", Guid.CreateVersion7(now));
             json.WriteString("thread_id", Guid.CreateVersion7(now));
+            if (message.HandledOutcome is { } outcome)
+            {
+                json.WriteStartObject("outcome");
+                json.WriteString("id", Guid.CreateVersion7(now));
+                json.WritePropertyName("content");
+                JsonSerializer.Serialize(json, new EventContent { Text = outcome }, BotJson.Options);
+                json.WriteString("at", now.AddTicks(10));
+                json.WriteStartArray("outbox");
+                foreach (var queued in alsoQueue)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("id", queued.Message.Id);
+                    json.WriteString("thread_id", queued.ThreadId);
+                    json.WriteString("conversation_id", queued.ConversationId);
+                    json.WriteString("channel", queued.Channel);
+                    json.WritePropertyName("payload");
+                    JsonSerializer.Serialize(json, queued.Message, BotJson.Options);
+                    json.WriteString("expires_at", now.AddMinutes(outboxExpiryMinutes));
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
             if (echo is not null)
             {
                 json.WriteStartObject("echo");
@@ -233,6 +291,8 @@ public sealed partial class InboxRecorder : IAsyncDisposable
 
     private sealed record Pending(byte[] Item, string Channel, string Address)
     {
+        public bool QueuesOutgoing { get; init; }
+
         public TaskCompletionSource<InboundRecord> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 

@@ -113,6 +113,11 @@ public sealed partial class OutboxProcessor(
         switch (result)
         {
             case SendResult.Sent sent:
+                if (sent.ConversationReference is { } reference)
+                {
+                    // Stored before the row counts as sent: whatever comes next for this conversation uses it.
+                    await UpdateReferenceAsync(row.ConversationId, reference, cancellationToken);
+                }
                 await FinishAsync(row.Id, "Sent", sent.PlatformMessageId, null, cancellationToken);
                 break;
             case SendResult.RetryLater retry:
@@ -156,6 +161,14 @@ public sealed partial class OutboxProcessor(
         command.Parameters.Add(new() { Value = status });
         command.Parameters.Add(new() { Value = (object?)platformMessageId ?? DBNull.Value });
         command.Parameters.Add(new() { Value = (object?)error ?? DBNull.Value });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private async Task UpdateReferenceAsync(Guid conversationId, string reference, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("UPDATE conversations SET reference = $2 WHERE id = $1");
+        command.Parameters.Add(new() { Value = conversationId });
+        command.Parameters.Add(InboxRecorder.Jsonb(reference));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -78,7 +78,7 @@ public static class TeamsEndpoints
             case Activity.Types.ConversationUpdate when TeamsMapper.BotWasAdded(activity):
                 return await RecordAsync(recorder, TeamsMapper.Welcome(activity, now), cancellationToken);
             case Activity.Types.Invoke when activity.Name == TeamsMapper.InvokeCardAction:
-                return await TeamsCardActions.HandleAsync(context.RequestServices, activity, logger, cancellationToken);
+                return await TeamsCardActions.HandleAsync(context.RequestServices, activity, clock, logger, cancellationToken);
             case Activity.Types.Invoke:
                 return Results.Json(new { status = 501 }, statusCode: StatusCodes.Status501NotImplemented);
             default:

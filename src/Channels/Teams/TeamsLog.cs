@@ -19,6 +19,15 @@ internal static partial class TeamsLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Teams card action {Verb} on plan {ShortId}: changed={Changed}")]
     public static partial void CardAction(ILogger logger, string verb, string shortId, bool changed);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Teams card action {Verb} on plan {ShortId} was decided but could not be recorded in its thread; the invoke still answers with the outcome")]
+    public static partial void CardActionNotRecorded(ILogger logger, Exception exception, string verb, string shortId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Teams streaming stopped at request {Sequence}: {Result}; the final reply still goes out")]
+    public static partial void StreamStopped(ILogger logger, int sequence, string result);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Teams did not accept the final message of a stream ({Result}); sending the reply as a message of its own")]
+    public static partial void StreamNotEnded(ILogger logger, string result);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Teams connector answered {Status} to {Operation}")]
     public static partial void ConnectorError(ILogger logger, int status, string operation);
 }

@@ -7,8 +7,16 @@ using Bot.Channels.Web;
 
 namespace Bot.Channels.Teams;
 
-/// <summary>What the sender needs to reach a Teams conversation later; stored as the conversation's reference JSON.</summary>
-public sealed record TeamsConversationReference(string ServiceUrl, string ConversationId, string? TenantId, string? BotId, string? BotName);
+/// <summary>
+/// What the sender needs to reach a Teams conversation later; stored as the conversation's reference JSON. A personal
+/// chat's reference also names the user (their Teams account id), so a reference without a conversation id can still
+/// open the 1:1 chat (<c>POST /v3/conversations</c>).
+/// </summary>
+public sealed record TeamsConversationReference(string ServiceUrl, string ConversationId, string? TenantId, string? BotId, string? BotName, string? UserId = null)
+{
+    /// <summary>No conversation to send to yet, but enough to open the 1:1 chat with the user.</summary>
+    public bool NeedsConversation => ConversationId.Length == 0;
+}
 
 /// <summary>A card's <c>Action.Execute</c>: the verb and the data the button carried.</summary>
 public sealed record TeamsCardAction(string Verb, ActionInvoke Action);
@@ -85,14 +93,28 @@ public static partial class TeamsMapper
 
     public static string Reference(Activity activity, string address) =>
         JsonSerializer.Serialize(new TeamsConversationReference(activity.ServiceUrl!, address, activity.Conversation?.TenantId,
-            activity.Recipient?.Id, activity.Recipient?.Name), ActivityJson.Options);
+            activity.Recipient?.Id, activity.Recipient?.Name, IsPersonal(activity) ? activity.From?.Id : null), ActivityJson.Options);
 
+    /// <summary>A 1:1 chat between the bot and one person (not a group chat, not a channel).</summary>
+    public static bool IsPersonal(Activity activity) =>
+        !IsChannelPost(activity) && activity.Conversation?.IsGroup != true
+        && !string.Equals(activity.Conversation?.ConversationType, "groupChat", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The stored reference, when it can reach someone: a conversation id, or (for a personal chat that has none) the
+    /// user and bot ids to open one with.
+    /// </summary>
     public static TeamsConversationReference? ReadReference(string json)
     {
         try
         {
             var reference = JsonSerializer.Deserialize<TeamsConversationReference>(json, ActivityJson.Options);
-            return reference is { ServiceUrl.Length: > 0, ConversationId.Length: > 0 } ? reference : null;
+            return reference switch
+            {
+                { ServiceUrl.Length: > 0, ConversationId.Length: > 0 } => reference,
+                { ServiceUrl.Length: > 0, UserId.Length: > 0, BotId.Length: > 0 } => reference with { ConversationId = string.Empty },
+                _ => null,
+            };
         }
         catch (JsonException)
         {
@@ -130,6 +152,20 @@ public static partial class TeamsMapper
         return invoke is null ? null : new TeamsCardAction(verb, invoke);
     }
 
+    /// <summary>
+    /// A card's <c>Action.Execute</c> as the inbound event the thread keeps: the button's action, sent by the clicker in
+    /// the card's conversation, answering the card's message (<c>replyToId</c>, so it lands in the card's thread). Its
+    /// event id is the invoke's id, so a retried invoke is a duplicate.
+    /// </summary>
+    public static IncomingMessage? CardActionIncoming(Activity activity, TeamsCardAction cardAction, DateTimeOffset receivedAt)
+    {
+        var data = new Dictionary<string, string>(cardAction.Action.Data, StringComparer.Ordinal) { ["action"] = cardAction.Action.Name };
+        var asMessage = activity with { Type = Activity.Types.Message, Text = null, Value = JsonSerializer.SerializeToElement(data) };
+        return ToIncoming(asMessage, receivedAt) is { } incoming
+            ? incoming with { ReplyToPlatformMessageId = activity.ReplyToId }
+            : null;
+    }
+
     /// <summary>The invoke response that replaces the card in place.</summary>
     public static object CardResponse(JsonObject card) =>
         new { statusCode = 200, type = PlanAdaptiveCard.ContentType, value = card };
@@ -158,6 +194,34 @@ public static partial class TeamsMapper
             Attachments = attachments.Count > 0 ? attachments : null,
         };
     }
+
+    /// <summary>
+    /// A streaming update in a personal chat: a <c>typing</c> activity with the whole reply so far and a
+    /// <c>streaminfo</c> entity (sequence from 1; no stream id on the first, whose activity id becomes the stream's id).
+    /// </summary>
+    public static Activity StreamUpdate(TeamsConversationReference reference, string textSoFar, int streamSequence, string? streamId) => new()
+    {
+        Type = Activity.Types.Typing,
+        From = reference.BotId is null ? null : new ChannelAccount(reference.BotId, reference.BotName),
+        Conversation = new ConversationAccount(reference.ConversationId, ConversationType: "personal"),
+        Text = ToTeamsMarkdown(textSoFar),
+        TextFormat = "markdown",
+        Extra = StreamInfo(new StreamInfoEntity("streaminfo", streamId, "streaming", streamSequence)),
+    };
+
+    /// <summary>The final reply of a stream: the message itself, naming the stream it ends (no sequence: Teams refuses one).</summary>
+    public static Activity EndingStream(Activity message, string streamId) => message with
+    {
+        Conversation = (message.Conversation ?? new ConversationAccount(null)) with { ConversationType = "personal" },
+        Extra = StreamInfo(new StreamInfoEntity("streaminfo", streamId, "final", null)),
+    };
+
+    private sealed record StreamInfoEntity(string Type, string? StreamId, string StreamType, int? StreamSequence);
+
+    private static Dictionary<string, JsonElement> StreamInfo(StreamInfoEntity entity) => new()
+    {
+        ["entities"] = JsonSerializer.SerializeToElement(new[] { entity }, ActivityJson.Options),
+    };
 
     /// <summary>Teams renders most Markdown as is; long text is cut to its message size limit with a note.</summary>
     public static string? ToTeamsMarkdown(string? markdown)

@@ -38,6 +38,38 @@ public static class AnthropicWire
     public static SseReply Stream(params (string Event, string Data, int DelayMs)[] frames) =>
         new([.. frames.Select(f => new SseFrame(f.Event, f.Data, TimeSpan.FromMilliseconds(f.DelayMs)))]);
 
+    /// <summary>A streamed text answer in <paramref name="chunks"/>, each after <paramref name="pause"/> but the first.</summary>
+    public static SseReply TextStream(TimeSpan pause, params string[] chunks)
+    {
+        var frames = new List<SseFrame>
+        {
+            new("message_start", JsonSerializer.Serialize(new
+            {
+                type = "message_start",
+                message = new
+                {
+                    id = "msg_" + Guid.NewGuid().ToString("N"), type = "message", role = "assistant", model = "claude-test", content = Array.Empty<object>(),
+                    stop_reason = (string?)null, stop_sequence = (string?)null, usage = new { input_tokens = 900, output_tokens = 1 },
+                },
+            })),
+            new("content_block_start", """{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"""),
+        };
+        frames.AddRange(chunks.Select((chunk, i) => new SseFrame("content_block_delta",
+            JsonSerializer.Serialize(new { type = "content_block_delta", index = 0, delta = new { type = "text_delta", text = chunk } }), i == 0 ? TimeSpan.Zero : pause)));
+        frames.Add(new("content_block_stop", """{"type":"content_block_stop","index":0}"""));
+        frames.Add(new("message_delta", """{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":30}}"""));
+        frames.Add(new("message_stop", """{"type":"message_stop"}"""));
+        return new SseReply(frames);
+    }
+
+    /// <summary>A whole (not streamed) text answer.</summary>
+    public static JsonReply TextMessage(string text) => Json(JsonSerializer.Serialize(new
+    {
+        id = "msg_" + Guid.NewGuid().ToString("N"), type = "message", role = "assistant", model = "claude-test",
+        content = new[] { new { type = "text", text } }, stop_reason = "end_turn", stop_sequence = (string?)null,
+        usage = new { input_tokens = 80, output_tokens = 8 },
+    }));
+
     /// <summary>An error the API answers with, in its error envelope.</summary>
     public static JsonReply Error(int status, string type, string message, IReadOnlyDictionary<string, string>? headers = null) =>
         new(status, JsonSerializer.Serialize(new { type = "error", error = new { type, message } }), headers);

@@ -29,7 +29,8 @@ public sealed class FakeBotFramework : IAsyncDisposable
     public string ServiceUrl => BaseUrl + "/_connector/";
     public string MetadataUrl => BaseUrl + "/openid";
     public string TokenUrl => BaseUrl + "/token";
-    public ConcurrentQueue<(string Method, string Path, JsonObject Body, string? Authorization)> Received { get; } = new();
+    /// <summary>What the bot sent to the connector, and the activity id the connector answered with (empty for none).</summary>
+    public ConcurrentQueue<(string Method, string Path, JsonObject Body, string? Authorization, string ReturnedId)> Received { get; } = new();
     public int MetadataFetches => metadataFetches;
 
     private FakeBotFramework(WebApplication app, string baseUrl)
@@ -67,13 +68,23 @@ public sealed class FakeBotFramework : IAsyncDisposable
         app.MapPost("/_connector/v3/conversations/{conversation}/activities", async (HttpContext context, string conversation) =>
         {
             var body = (JsonObject)(await JsonNode.ParseAsync(context.Request.Body))!;
-            Received.Enqueue(("POST", context.Request.Path, body, context.Request.Headers.Authorization.ToString()));
-            return Results.Json(new { id = "act-" + Guid.NewGuid().ToString("N")[..8] });
+            var id = "act-" + Guid.NewGuid().ToString("N")[..8];
+            Received.Enqueue(("POST", context.Request.Path, body, context.Request.Headers.Authorization.ToString(), id));
+            return Results.Json(new { id });
+        });
+        app.MapPost("/_connector/v3/conversations", async (HttpContext context) =>
+        {
+            // Opens a 1:1 chat: the same member always gets the same conversation, as Teams does.
+            var body = (JsonObject)(await JsonNode.ParseAsync(context.Request.Body))!;
+            var member = body["members"]?[0]?["id"]?.GetValue<string>() ?? "nobody";
+            var id = "a:opened-" + member.Replace(':', '-');
+            Received.Enqueue(("POST", context.Request.Path, body, context.Request.Headers.Authorization.ToString(), id));
+            return Results.Json(new { id }, statusCode: StatusCodes.Status201Created);
         });
         app.MapPut("/_connector/v3/conversations/{conversation}/activities/{activityId}", async (HttpContext context, string conversation, string activityId) =>
         {
             var body = (JsonObject)(await JsonNode.ParseAsync(context.Request.Body))!;
-            Received.Enqueue(("PUT", context.Request.Path, body, context.Request.Headers.Authorization.ToString()));
+            Received.Enqueue(("PUT", context.Request.Path, body, context.Request.Headers.Authorization.ToString(), activityId));
             return Results.Json(new { id = activityId });
         });
     }

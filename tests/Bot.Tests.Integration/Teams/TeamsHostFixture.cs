@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 namespace Bot.Tests.Integration.Teams;
 
 /// <summary>The real host with Teams authentication on, and the fake Bot Framework it trusts.</summary>
-public sealed class TeamsHostFixture : IAsyncLifetime
+public class TeamsHostFixture : IAsyncLifetime
 {
     public FakeBotFramework BotFramework { get; private set; } = null!;
     public TeamsHost Host { get; private set; } = null!;
@@ -14,21 +14,32 @@ public sealed class TeamsHostFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         BotFramework = await FakeBotFramework.StartAsync();
-        Host = new TeamsHost(new Dictionary<string, string>
+        var settings = new Dictionary<string, string>
         {
             ["Teams:AppId"] = FakeBotFramework.AppId,
             ["Teams:AppPassword"] = "test-password",
             ["Teams:OpenIdMetadataUrl"] = BotFramework.MetadataUrl,
             ["Teams:TokenEndpoint"] = BotFramework.TokenUrl,
-        });
+        };
+        foreach (var (key, value) in await StartMoreAsync())
+        {
+            settings[key] = value;
+        }
+        Host = new TeamsHost(settings);
         await ((IAsyncLifetime)Host).InitializeAsync();
     }
 
     public async Task DisposeAsync()
     {
         await ((IAsyncLifetime)Host).DisposeAsync();
+        await StopMoreAsync();
         await BotFramework.DisposeAsync();
     }
+
+    /// <summary>Other servers the host talks to, started before it; returns the settings that point the host at them.</summary>
+    protected virtual Task<IDictionary<string, string>> StartMoreAsync() => Task.FromResult<IDictionary<string, string>>(new Dictionary<string, string>());
+
+    protected virtual Task StopMoreAsync() => Task.CompletedTask;
 
     public async Task<HttpResponseMessage> PostAsync(JsonObject activity, string? token)
     {
@@ -43,6 +54,9 @@ public sealed class TeamsHostFixture : IAsyncLifetime
         }
         return await client.SendAsync(request);
     }
+
+    /// <summary>An activity as Teams posts it, with a valid token.</summary>
+    public Task<HttpResponseMessage> PostAsync(JsonObject activity) => PostAsync(activity, BotFramework.Token());
 
     /// <summary>A personal-chat message as Teams posts it.</summary>
     public JsonObject Message(string text, string? id = null, string conversationId = "a:personal-1", string userId = "29:user-1", string? serviceUrl = null) => new()

@@ -99,6 +99,65 @@ public class TeamsMapperTests
     }
 
     [Fact]
+    public void An_Action_Execute_invoke_is_recorded_as_the_clickers_action_on_the_cards_message()
+    {
+        var invoke = Parse("""
+            {"type":"invoke","name":"adaptiveCard/action","id":"f:456","replyToId":"1732183300000","channelId":"msteams","serviceUrl":"https://smba.trafficmanager.net/emea/",
+             "from":{"id":"29:1abcDEF","aadObjectId":"aad-1"},"conversation":{"conversationType":"personal","tenantId":"tenant-1","id":"a:1xyz"},"recipient":{"id":"28:bot-app-id"},
+             "value":{"action":{"type":"Action.Execute","verb":"plan.approve","data":{"action":"/plan","args":"approve P1 abc123"}},"trigger":"manual"}}
+            """);
+        var incoming = TeamsMapper.CardActionIncoming(invoke, TeamsMapper.CardAction(invoke)!, Now)!;
+        Assert.Equal(new ConversationAddress("teams", "a:1xyz"), incoming.Address);
+        Assert.Equal("f:456", incoming.EventId);
+        Assert.Equal("aad-1", incoming.From.PlatformUserId);
+        Assert.Null(incoming.Text);
+        Assert.Equal("/plan", incoming.Action!.Name);
+        Assert.Equal("approve P1 abc123", incoming.Action.Data["args"]);
+        Assert.Equal("1732183300000", incoming.ReplyToPlatformMessageId);
+        Assert.Null(incoming.HandledOutcome);
+    }
+
+    [Fact]
+    public void A_personal_chat_reference_names_the_user_so_a_missing_conversation_can_be_opened()
+    {
+        var reference = TeamsMapper.ReadReference(TeamsMapper.ToIncoming(Parse(Personal), Now)!.ConversationReference!)!;
+        Assert.Equal("29:1abcDEF", reference.UserId);
+        Assert.False(reference.NeedsConversation);
+
+        // Without a conversation id the reference still reaches the user, by opening the 1:1 chat.
+        var withoutConversation = TeamsMapper.ReadReference("""{"serviceUrl":"https://smba.trafficmanager.net/emea/","tenantId":"tenant-1","botId":"28:bot-app-id","userId":"29:1abcDEF"}""")!;
+        Assert.True(withoutConversation.NeedsConversation);
+        Assert.Equal(string.Empty, withoutConversation.ConversationId);
+        // Neither a conversation nor a user: nobody to send to.
+        Assert.Null(TeamsMapper.ReadReference("""{"serviceUrl":"https://smba.trafficmanager.net/emea/","botId":"28:bot-app-id"}"""));
+
+        // Group chats and channels never name a user: their messages must not turn into a private chat.
+        var channel = TeamsMapper.ReadReference(TeamsMapper.ToIncoming(Parse(ChannelPost), Now)!.ConversationReference!)!;
+        Assert.Null(channel.UserId);
+    }
+
+    [Fact]
+    public void Stream_updates_and_the_final_message_carry_streaminfo_as_Teams_documents_it()
+    {
+        var reference = new TeamsConversationReference("https://smba.trafficmanager.net/emea/", "a:1xyz", "tenant-1", "28:bot-app-id", "Finance bot", "29:1abcDEF");
+        var first = JsonSerializer.SerializeToNode(TeamsMapper.StreamUpdate(reference, "Bonds **suit**", 1, null), ActivityJson.Options)!;
+        Assert.Equal("typing", first["type"]!.GetValue<string>());
+        Assert.Equal("Bonds **suit**", first["text"]!.GetValue<string>());
+        Assert.Equal("personal", first["conversation"]!["conversationType"]!.GetValue<string>());
+        Assert.Equal("""[{"type":"streaminfo","streamType":"streaming","streamSequence":1}]""", first["entities"]!.ToJsonString());
+
+        var next = JsonSerializer.SerializeToNode(TeamsMapper.StreamUpdate(reference, "Bonds **suit** money", 2, "1732183400000"), ActivityJson.Options)!;
+        Assert.Equal("""[{"type":"streaminfo","streamId":"1732183400000","streamType":"streaming","streamSequence":2}]""", next["entities"]!.ToJsonString());
+
+        var final = JsonSerializer.SerializeToNode(
+            TeamsMapper.EndingStream(TeamsMapper.ToActivity(new OutgoingMessage { Text = "Bonds **suit** money you need later." }, reference), "1732183400000"), ActivityJson.Options)!;
+        Assert.Equal("message", final["type"]!.GetValue<string>());
+        Assert.Equal("personal", final["conversation"]!["conversationType"]!.GetValue<string>());
+        // The final message names the stream and carries no sequence (Teams refuses one there).
+        Assert.Equal("""[{"type":"streaminfo","streamId":"1732183400000","streamType":"final"}]""", final["entities"]!.ToJsonString());
+    }
+
+    [Fact]
     public void The_bot_added_to_a_conversation_gets_a_welcome()
     {
         var update = Parse("""
