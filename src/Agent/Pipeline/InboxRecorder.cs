@@ -91,11 +91,6 @@ public sealed partial class InboxRecorder : IAsyncDisposable
 
     private async Task<InboundRecord> RecordAsync(IncomingMessage message, TranscriptEchoFactory? echo, IReadOnlyList<QueuedOutgoing> alsoQueue, CancellationToken cancellationToken)
     {
-        if (message.Text?.Contains('\0', StringComparison.Ordinal) == true)
-        {
-            // PostgreSQL cannot store U+0000 in text or jsonb; a message carrying one would be refused on every redelivery.
-            message = message with { Text = message.Text.Replace('\0', '\uFFFD') };
-        }
         var now = clock.GetUtcNow();
         var inboxId = Guid.CreateVersion7(now);
         var pending = new Pending(Item(message, inboxId, echo?.Invoke(inboxId), alsoQueue, now, settings.OutboxExpiryMinutes), message.Address.Channel, message.Address.ConversationId)
@@ -218,7 +213,8 @@ public sealed partial class InboxRecorder : IAsyncDisposable
             buffer.Write(batch[order[i]].Item);
         }
         buffer.Write("]"u8);
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        // A NUL anywhere (text, ids, names) would make PostgreSQL refuse the batch on every redelivery.
+        return Sql.WithoutNul(Encoding.UTF8.GetString(buffer.WrittenSpan));
     }
 
     /// <summary>One message as an item of <c>record_inbound</c> (see migration 0007), with its ids made here.</summary>

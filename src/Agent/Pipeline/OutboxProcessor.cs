@@ -168,7 +168,7 @@ public sealed partial class OutboxProcessor(
     {
         await using var command = dataSource.CreateCommand("UPDATE conversations SET reference = $2 WHERE id = $1");
         command.Parameters.Add(new() { Value = conversationId });
-        command.Parameters.Add(InboxRecorder.Jsonb(reference));
+        command.Parameters.Add(Sql.Jsonb(reference));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

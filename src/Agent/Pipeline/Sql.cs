@@ -4,7 +4,7 @@ using NpgsqlTypes;
 namespace Bot.Agent.Pipeline;
 
 /// <summary>Small helpers for hand-written SQL batches.</summary>
-internal static class Sql
+internal static partial class Sql
 {
     /// <summary>A batch command with positional parameters ($1, $2, …); null becomes SQL NULL.</summary>
     public static NpgsqlBatchCommand Command(string sql, params object?[] values)
@@ -17,5 +17,15 @@ internal static class Sql
         return command;
     }
 
-    public static NpgsqlParameter Jsonb(string json) => new() { Value = json, NpgsqlDbType = NpgsqlDbType.Jsonb };
+    public static NpgsqlParameter Jsonb(string json) => new() { Value = WithoutNul(json), NpgsqlDbType = NpgsqlDbType.Jsonb };
+
+    /// <summary>
+    /// PostgreSQL cannot store U+0000 in text or jsonb and refuses the whole statement; JSON written by System.Text.Json
+    /// escapes it as <c>\u0000</c>, which this turns into U+FFFD (an escaped backslash followed by "u0000" is left alone).
+    /// </summary>
+    public static string WithoutNul(string json) =>
+        json.Contains("\\u0000", StringComparison.Ordinal) ? EscapedNul().Replace(json, "\\uFFFD") : json;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<=(?:^|[^\\])(?:\\\\)*)\\u0000")]
+    private static partial System.Text.RegularExpressions.Regex EscapedNul();
 }
