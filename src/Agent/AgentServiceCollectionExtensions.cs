@@ -2,8 +2,7 @@ using Anthropic;
 using Bot.Agent.Commands;
 using Bot.Agent.Llm;
 using Bot.Agent.Memory;
-using Bot.Agent.Pipeline;
-using Bot.Agent.Threads;
+using Bot.Pipeline;
 using Bot.Agent.Tools;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
@@ -14,17 +13,9 @@ namespace Bot.Agent;
 
 public static class AgentServiceCollectionExtensions
 {
-    /// <summary>The durable pipeline (inbox, turn workers, outbox senders, notifications) and the command agent.</summary>
+    /// <summary>The agent: the command agent, memory, and (with a model configured) the LLM agent.</summary>
     public static IServiceCollection AddBotAgent(this IServiceCollection services)
     {
-        services.AddOptions<PipelineOptions>().BindConfiguration(PipelineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<PipelineSignals>();
-        services.AddSingleton<PgNotifier>();
-        services.AddSingleton<InboxRecorder>();
-        services.AddSingleton<TurnProcessor>();
-        services.AddSingleton<OutboxProcessor>();
-        services.AddScoped<ThreadQueries>();
-        services.AddSingleton<LiveUpdates>();
 
         services.AddScoped<IChatCommand, HelpCommand>();
         services.AddScoped<IChatCommand, NewThreadCommand>();
@@ -45,9 +36,6 @@ public static class AgentServiceCollectionExtensions
         services.AddScoped<ITurnHandler>(sp => sp.GetRequiredService<IOptions<LlmOptions>>().Value.Enabled
             ? sp.GetRequiredService<LlmAgent>()
             : sp.GetRequiredService<CommandAgent>());
-        services.AddHostedService<PgNotificationListener>();
-        services.AddHostedService<TurnWorker>();
-        services.AddHostedService<OutboxWorker>();
         return services;
     }
 

@@ -1,4 +1,4 @@
-using Bot.Agent.Pipeline;
+using Bot.Pipeline;
 using Bot.Channels.Slack;
 using Bot.Channels.Web;
 using Microsoft.Extensions.Configuration;

@@ -1,4 +1,4 @@
-using Bot.Agent.Pipeline;
+using Bot.Pipeline;
 using Bot.Channels.Telegram;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,4 +1,4 @@
-using Bot.Agent.Finance.Broker;
+using Bot.Finance.Broker;
 using Bot.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using Bot.Agent.Finance.Broker;
-using Bot.Agent.Finance.Ibkr;
+using Bot.Finance.Broker;
+using Bot.Finance.Ibkr;
 using Bot.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

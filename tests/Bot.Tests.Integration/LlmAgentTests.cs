@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Bot.Agent.Memory;
-using Bot.Agent.Model;
+using Bot.Pipeline.Model;
 using Bot.Tests.Support;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,5 @@
-using Bot.Agent.Model;
-using Bot.Agent.Pipeline;
+using Bot.Pipeline.Model;
+using Bot.Pipeline;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Bot.Tests.Integration;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text;
-using Bot.Agent.Finance.Plaid;
+using Bot.Finance.Plaid;
 using Bot.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

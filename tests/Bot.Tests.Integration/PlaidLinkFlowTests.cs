@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Bot.Agent.Finance.Plaid;
+using Bot.Finance.Plaid;
 using Bot.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -106,7 +106,7 @@ public partial class PlaidLinkFlowTests(PlaidPrismFixture fixture) : IAsyncLifet
         Assert.Equal(0, await app.Database.CountAsync("SELECT count(*) FROM bank_items b WHERE row_to_json(b)::text LIKE '%access-sandbox%'"));
         using (var scope = app.Services.CreateScope())
         {
-            var protector = scope.ServiceProvider.GetRequiredService<Bot.Agent.Finance.Bank.BankTokenProtector>();
+            var protector = scope.ServiceProvider.GetRequiredService<Bot.Finance.Bank.BankTokenProtector>();
             Assert.Equal(ExampleAccessToken, protector.Unprotect(stored!));
         }
 

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Bot.Agent.Pipeline;
+using Bot.Pipeline;
 
 namespace Bot.Tests.Integration;
 

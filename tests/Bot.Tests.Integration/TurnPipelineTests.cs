@@ -1,7 +1,7 @@
 using Bot.Agent;
 using Bot.Agent.Commands;
-using Bot.Agent.Model;
-using Bot.Agent.Pipeline;
+using Bot.Pipeline.Model;
+using Bot.Pipeline;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Bot.Tests.Integration;

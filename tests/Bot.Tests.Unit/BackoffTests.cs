@@ -1,4 +1,4 @@
-using Bot.Agent.Pipeline;
+using Bot.Pipeline;
 
 namespace Bot.Tests.Unit;
 

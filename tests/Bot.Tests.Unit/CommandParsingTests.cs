@@ -1,5 +1,5 @@
 using Bot.Agent.Commands;
-using Bot.Agent.Threads;
+using Bot.Pipeline.Threads;
 
 namespace Bot.Tests.Unit;
 

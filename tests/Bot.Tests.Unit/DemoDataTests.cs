@@ -1,7 +1,7 @@
-using Bot.Agent.Finance.Bank;
-using Bot.Agent.Finance.Broker;
-using Bot.Agent.Finance.Commands;
-using Bot.Agent.Finance.Tools;
+using Bot.Finance.Bank;
+using Bot.Finance.Broker;
+using Bot.Finance.Commands;
+using Bot.Finance.Tools;
 
 namespace Bot.Tests.Unit;
 

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
-using Bot.Agent.Finance.Ibkr;
-using Bot.Agent.Finance.Plaid;
+using Bot.Finance.Ibkr;
+using Bot.Finance.Plaid;
 
 namespace Bot.Tests.Unit;
 

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Security;
 using System.Text.Json;
-using Bot.Agent.Finance;
-using Bot.Agent.Finance.Broker;
-using Bot.Agent.Finance.Ibkr;
+using Bot.Finance;
+using Bot.Finance.Broker;
+using Bot.Finance.Ibkr;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

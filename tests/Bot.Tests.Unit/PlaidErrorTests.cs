@@ -1,5 +1,5 @@
 using System.Net;
-using Bot.Agent.Finance.Plaid;
+using Bot.Finance.Plaid;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 

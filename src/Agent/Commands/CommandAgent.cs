@@ -1,5 +1,6 @@
-using Bot.Agent.Model;
-using Bot.Agent.Threads;
+using Bot.Pipeline.Model;
+using Bot.Pipeline.Threads;
+using Bot.Pipeline;
 
 namespace Bot.Agent.Commands;
 

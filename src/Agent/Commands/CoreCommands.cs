@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text;
-using Bot.Agent.Model;
-using Bot.Agent.Threads;
+using Bot.Pipeline.Model;
+using Bot.Pipeline.Threads;
+using Bot.Pipeline;
 
 namespace Bot.Agent.Commands;
 

@@ -1,3 +1,4 @@
+using Bot.Pipeline;
 namespace Bot.Agent.Commands;
 
 /// <summary>

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text;
 using Bot.Agent.Commands;
-using Bot.Agent.Model;
+using Bot.Pipeline.Model;
+using Bot.Pipeline;
 
 namespace Bot.Agent.Memory;
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using Bot.Pipeline;
 
 namespace Bot.Agent.Tools;
 

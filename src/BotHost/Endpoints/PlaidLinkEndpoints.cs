@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using Bot.Agent.Finance.Bank;
-using Bot.Agent.Finance.Plaid;
+using Bot.Finance.Bank;
+using Bot.Finance.Plaid;
 using Microsoft.Extensions.Options;
 
 namespace Bot.BotHost.Endpoints;

@@ -1,4 +1,4 @@
-using Bot.Agent.Threads;
+using Bot.Pipeline.Threads;
 using Bot.Channels.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
 

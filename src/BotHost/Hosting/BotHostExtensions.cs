@@ -1,7 +1,8 @@
 using Bot.Agent;
-using Bot.Agent.Trading;
-using Bot.Agent.Finance;
-using Bot.Agent.Scheduling;
+using Bot.Pipeline;
+using Bot.Finance.Trading;
+using Bot.Finance;
+using Bot.Scheduling;
 using Bot.BotHost.Endpoints;
 using Bot.Channels;
 using Bot.Channels.Telegram;
@@ -46,6 +47,7 @@ public static class BotHostExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddHostedService<DatabaseMigrationService>(); // first: the workers below start after the schema is current
         services.AddBotStorage(connectionString);
+        services.AddBotPipeline();
         services.AddBotAgent();
         services.AddFinance();
         services.AddTrading();

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Bot.Agent.Model;
-using Bot.Agent.Pipeline;
+using Bot.Pipeline.Model;
+using Bot.Pipeline;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Bot.Agent.Model;
+using Bot.Pipeline.Model;
 
 namespace Bot.Channels.Slack;
 

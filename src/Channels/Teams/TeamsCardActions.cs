@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
-using Bot.Agent.Model;
-using Bot.Agent.Pipeline;
-using Bot.Agent.Threads;
-using Bot.Agent.Trading;
+using Bot.Pipeline.Model;
+using Bot.Pipeline;
+using Bot.Pipeline.Threads;
+using Bot.Finance.Trading;
 using Bot.Channels.BotFramework;
 using Bot.Storage.Entities;
 using Microsoft.AspNetCore.Http;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Bot.Agent.Pipeline;
+using Bot.Pipeline;
 using Bot.Channels.BotFramework;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text.Json;
-using Bot.Agent.Model;
-using Bot.Agent.Pipeline;
-using Bot.Agent.Threads;
-using Bot.Agent.Trading;
+using Bot.Pipeline.Model;
+using Bot.Pipeline;
+using Bot.Pipeline.Threads;
+using Bot.Finance.Trading;
 using Bot.Channels.BotFramework;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

@@ -1,5 +1,5 @@
 using System.Text;
-using Bot.Agent.Pipeline;
+using Bot.Pipeline;
 using Bot.Channels.BotFramework;
 using Bot.Storage.Entities;
 using Microsoft.Extensions.Logging;

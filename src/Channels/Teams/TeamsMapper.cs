@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Bot.Agent.Model;
+using Bot.Pipeline.Model;
 using Bot.Channels.BotFramework;
 using Bot.Channels.Web;
 

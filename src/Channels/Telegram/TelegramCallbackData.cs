@@ -1,5 +1,5 @@
 using System.Text;
-using Bot.Agent.Model;
+using Bot.Pipeline.Model;
 
 namespace Bot.Channels.Telegram;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
-using Bot.Agent.Model;
-using Bot.Agent.Pipeline;
-using Bot.Agent.Trading;
+using Bot.Pipeline.Model;
+using Bot.Pipeline;
+using Bot.Finance.Trading;
 
 namespace Bot.Channels.Telegram;
 

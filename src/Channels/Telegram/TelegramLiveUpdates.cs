@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using Bot.Agent.Pipeline;
+using Bot.Pipeline;
 using Bot.Storage.Entities;
 
 namespace Bot.Channels.Telegram;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using Bot.Agent.Model;
+using Bot.Pipeline.Model;
 
 namespace Bot.Channels.Telegram;
 

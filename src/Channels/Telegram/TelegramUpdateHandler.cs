@@ -1,4 +1,4 @@
-using Bot.Agent.Pipeline;
+using Bot.Pipeline;
 using Microsoft.Extensions.Logging;
 
 namespace Bot.Channels.Telegram;

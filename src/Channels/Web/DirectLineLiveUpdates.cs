@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Bot.Agent.Pipeline;
+using Bot.Pipeline;
 using Bot.Channels.BotFramework;
 using Bot.Storage.Entities;
 using Microsoft.Extensions.Options;

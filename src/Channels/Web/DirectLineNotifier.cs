@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using Bot.Agent.Pipeline;
+using Bot.Pipeline;
 
 namespace Bot.Channels.Web;
 

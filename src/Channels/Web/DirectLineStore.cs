@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Bot.Agent.Pipeline;
+using Bot.Pipeline;
 using Npgsql;
 using NpgsqlTypes;
 

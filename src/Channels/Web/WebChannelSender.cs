@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Bot.Agent.Pipeline;
+using Bot.Pipeline;
 using Bot.Channels.BotFramework;
 using Microsoft.Extensions.Options;
 

@@ -1,4 +1,4 @@
-using Bot.Agent.Pipeline;
+using Bot.Pipeline;
 using Bot.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,4 +1,4 @@
-using Bot.Agent.Scheduling;
+using Bot.Scheduling;
 using Bot.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

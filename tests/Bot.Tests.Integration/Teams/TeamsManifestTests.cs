@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Text.Json;
-using Bot.Agent.Model;
+using Bot.Pipeline.Model;
 using Bot.Channels.BotFramework;
 using Bot.Channels.Teams;
 using Bot.Tests.Support;

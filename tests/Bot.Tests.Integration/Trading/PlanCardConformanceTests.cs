@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Bot.Agent.Model;
+using Bot.Pipeline.Model;
 using Bot.Channels.BotFramework;
 using Bot.Tests.Support;
 

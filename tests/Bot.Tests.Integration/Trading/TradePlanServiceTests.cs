@@ -1,6 +1,6 @@
-using Bot.Agent.Finance.Broker;
-using Bot.Agent.Model;
-using Bot.Agent.Trading;
+using Bot.Finance.Broker;
+using Bot.Pipeline.Model;
+using Bot.Finance.Trading;
 using Bot.Storage.Entities;
 using Bot.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,6 @@
 using Bot.Agent.Llm;
 using Bot.Agent.Memory;
-using Bot.Agent.Model;
+using Bot.Pipeline.Model;
 using Bot.Storage.Entities;
 using Microsoft.Extensions.AI;
 

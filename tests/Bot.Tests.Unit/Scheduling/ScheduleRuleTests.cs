@@ -1,4 +1,4 @@
-using Bot.Agent.Scheduling;
+using Bot.Scheduling;
 
 namespace Bot.Tests.Unit.Scheduling;
 

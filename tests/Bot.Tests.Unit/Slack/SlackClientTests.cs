@@ -1,6 +1,6 @@
 using System.Net;
-using Bot.Agent.Model;
-using Bot.Agent.Pipeline;
+using Bot.Pipeline.Model;
+using Bot.Pipeline;
 using Bot.Channels.Slack;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Bot.Agent.Model;
+using Bot.Pipeline.Model;
 using Bot.Channels.Slack;
 
 namespace Bot.Tests.Unit.Slack;

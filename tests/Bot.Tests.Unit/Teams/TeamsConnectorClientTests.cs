@@ -1,5 +1,5 @@
 using System.Net;
-using Bot.Agent.Pipeline;
+using Bot.Pipeline;
 using Bot.Channels.BotFramework;
 using Bot.Channels.Teams;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Bot.Agent.Model;
+using Bot.Pipeline.Model;
 using Bot.Channels.Telegram;
 
 namespace Bot.Tests.Unit.Telegram;

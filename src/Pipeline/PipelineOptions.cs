@@ -1,0 +1,43 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Bot.Pipeline;
+
+/// <summary>Settings of the durable message pipeline (section <c>Pipeline</c>).</summary>
+public sealed class PipelineOptions
+{
+    public const string Section = "Pipeline";
+
+    /// <summary>Turn workers in this process. 0 makes an ingest-only replica that records messages and leaves turns to others.</summary>
+    [Range(0, 64)]
+    public int TurnWorkers { get; set; } = 2;
+
+    /// <summary>Outbox senders in this process. 0 leaves delivery to other replicas.</summary>
+    [Range(0, 64)]
+    public int OutboxSenders { get; set; } = 2;
+
+    /// <summary>How long a claimed thread or outbox row stays claimed without renewal; after a crash, work resumes after this.</summary>
+    [Range(1, 3600)]
+    public int LeaseSeconds { get; set; } = 30;
+
+    /// <summary>How often an idle worker looks for work it was not notified about.</summary>
+    [Range(0.05, 60)]
+    public double PollSeconds { get; set; } = 2;
+
+    /// <summary>How many times a message is tried before the user is told it failed.</summary>
+    [Range(1, 20)]
+    public int MaxTurnAttempts { get; set; } = 3;
+
+    /// <summary>A reply not delivered within this time is marked expired rather than sent late.</summary>
+    [Range(1, 1440)]
+    public int OutboxExpiryMinutes { get; set; } = 15;
+
+    /// <summary>First retry delay of a failed send; doubles per attempt up to <see cref="MaxRetryDelaySeconds"/>.</summary>
+    [Range(0.01, 600)]
+    public double RetryBaseSeconds { get; set; } = 1;
+
+    [Range(0.01, 3600)]
+    public double MaxRetryDelaySeconds { get; set; } = 60;
+
+    public TimeSpan Lease => TimeSpan.FromSeconds(LeaseSeconds);
+    public TimeSpan Poll => TimeSpan.FromSeconds(PollSeconds);
+}

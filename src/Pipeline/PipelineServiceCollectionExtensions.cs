@@ -1,0 +1,24 @@
+using Bot.Pipeline.Threads;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Bot.Pipeline;
+
+public static class PipelineServiceCollectionExtensions
+{
+    /// <summary>The durable pipeline: inbox, turn workers, outbox senders, notifications, the thread store.</summary>
+    public static IServiceCollection AddBotPipeline(this IServiceCollection services)
+    {
+        services.AddOptions<PipelineOptions>().BindConfiguration(PipelineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<PipelineSignals>();
+        services.AddSingleton<PgNotifier>();
+        services.AddSingleton<InboxRecorder>();
+        services.AddSingleton<TurnProcessor>();
+        services.AddSingleton<OutboxProcessor>();
+        services.AddScoped<ThreadQueries>();
+        services.AddSingleton<LiveUpdates>();
+        services.AddHostedService<PgNotificationListener>();
+        services.AddHostedService<TurnWorker>();
+        services.AddHostedService<OutboxWorker>();
+        return services;
+    }
+}

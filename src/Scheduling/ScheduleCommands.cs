@@ -1,0 +1,148 @@
+using Bot.Agent.Commands;
+using Bot.Agent.Llm;
+using Microsoft.Extensions.Options;
+using Bot.Pipeline;
+
+namespace Bot.Scheduling;
+
+/// <summary><c>/schedule WHEN [ZONE] [TITLE:] WHAT</c> creates a schedule; <c>/schedule pause|resume|delete CODE</c> manages one.</summary>
+public sealed class ScheduleCommand(ScheduleService schedules, IOptions<LlmOptions> llm) : IChatCommand
+{
+    public string Name => ScheduleMarkdown.Command;
+    public string Usage => "/schedule WHEN [ZONE] WHAT";
+    public string Summary => "sends WHAT on a schedule, each run in a new thread: `/schedule weekdays 08:00 Europe/Berlin /portfolio`, `/schedule every 30m ...`";
+    public int Order => 20;
+
+    public async Task RunAsync(TurnContext turn, string argument, CancellationToken cancellationToken)
+    {
+        if (argument.Equals("list", StringComparison.OrdinalIgnoreCase))
+        {
+            var (text, buttons) = ScheduleMarkdown.List(await schedules.ListAsync(turn.UserId, cancellationToken));
+            turn.Reply(text, buttons.Count > 0 ? buttons : null);
+            return;
+        }
+        switch (ScheduleParser.Parse(argument))
+        {
+            case ScheduleCommandRequest.Help:
+                turn.Reply("Send something on a schedule with " + ScheduleParser.Syntax);
+                return;
+            case ScheduleCommandRequest.Invalid invalid:
+                turn.Reply(invalid.Error);
+                return;
+            case ScheduleCommandRequest.Manage manage:
+                await ManageAsync(turn, manage, cancellationToken);
+                return;
+            case ScheduleCommandRequest.Create create:
+                await CreateAsync(turn, create, cancellationToken);
+                return;
+        }
+    }
+
+    private async Task CreateAsync(TurnContext turn, ScheduleCommandRequest.Create request, CancellationToken cancellationToken)
+    {
+        var zoneId = request.ZoneId ?? await schedules.TimeZoneOfAsync(turn.UserId, cancellationToken);
+        if (zoneId is null && request.When.NeedsZone)
+        {
+            turn.Reply(
+                $"Which time zone should “{request.Title}” run in ({request.When.Description})? I don't know yours yet. " +
+                "Add it after the time, for example `/schedule weekdays 08:00 Europe/Berlin /portfolio`, or tell me once with `/timezone Europe/Berlin`.\n\n" +
+                ScheduleParser.Syntax);
+            return;
+        }
+        if (!TimeZones.TryFind(zoneId ?? "UTC", out var zone, out var iana))
+        {
+            turn.Reply($"Your remembered time zone `{zoneId}` is not one I know any more. Set it again with `/timezone Europe/Berlin` (an IANA name).");
+            return;
+        }
+        if (request.ZoneId is not null)
+        {
+            await schedules.RememberTimeZoneAsync(turn.UserId, iana, onlyIfUnknown: true, cancellationToken);
+        }
+        var sourceKey = $"{turn.Message.Address.Channel}:{turn.Message.EventId}";
+        var result = await schedules.CreateAsync(turn.UserId, turn.Conversation.Id, request.Title, request.Prompt, request.When.In(zone, iana), sourceKey, cancellationToken);
+        if (result.Created is not { } created)
+        {
+            turn.Reply(result.Error!);
+            return;
+        }
+        var note = !llm.Value.Enabled && !created.Schedule.Prompt.StartsWith('/')
+            ? "\n\nNote: no language model is configured, so a run answers free text the way I answer it now (with a pointer to `/help`). To get data in each run, schedule a command instead, such as `/portfolio` or `/balances`."
+            : string.Empty;
+        turn.Reply(ScheduleMarkdown.Created(created) + note);
+    }
+
+    private async Task ManageAsync(TurnContext turn, ScheduleCommandRequest.Manage request, CancellationToken cancellationToken)
+    {
+        var schedule = await schedules.FindAsync(turn.UserId, request.Reference, cancellationToken);
+        if (schedule is null)
+        {
+            turn.Reply($"I found no schedule of yours with the code `{request.Reference}`. `/schedules` lists them with their codes.");
+            return;
+        }
+        switch (request.Verb)
+        {
+            case "pause":
+                if (!schedule.Enabled)
+                {
+                    turn.Reply($"**{schedule.Title}** is already paused. `/schedule resume {ScheduleService.CodeOf(schedule.Id)}` resumes it.");
+                    return;
+                }
+                await schedules.PauseAsync(turn.UserId, schedule.Id, cancellationToken);
+                turn.Reply($"Paused **{schedule.Title}**. `/schedule resume {ScheduleService.CodeOf(schedule.Id)}` resumes it.");
+                return;
+            case "resume":
+                var resumed = await schedules.ResumeAsync(turn.UserId, schedule.Id, cancellationToken);
+                turn.Reply(resumed is null
+                    ? "That schedule is gone."
+                    : $"Resumed **{schedule.Title}**: {resumed.Rule.Description} ({resumed.Rule.ZoneId}). Next run: {(resumed.NextRun is { } next ? resumed.Rule.Local(next) : "none")}.");
+                return;
+            default:
+                var deleted = await schedules.DeleteAsync(turn.UserId, schedule.Id, cancellationToken);
+                turn.Reply(deleted ? $"Deleted **{schedule.Title}**. Threads of its earlier runs stay in `/threads`." : "That schedule was already gone.");
+                return;
+        }
+    }
+}
+
+/// <summary><c>/schedules</c> lists the user's schedules with their next run, last outcome and buttons to pause, resume or delete.</summary>
+public sealed class SchedulesCommand(ScheduleService schedules) : IChatCommand
+{
+    public string Name => "/schedules";
+    public string Usage => "/schedules";
+    public string Summary => "lists your schedules, their next run and last outcome, with buttons to pause, resume or delete them";
+    public int Order => 21;
+
+    public async Task RunAsync(TurnContext turn, string argument, CancellationToken cancellationToken)
+    {
+        var (text, buttons) = ScheduleMarkdown.List(await schedules.ListAsync(turn.UserId, cancellationToken));
+        turn.Reply(text, buttons.Count > 0 ? buttons : null);
+    }
+}
+
+/// <summary><c>/timezone [ZONE]</c> shows or sets the time zone new schedules use when they name none.</summary>
+public sealed class TimeZoneCommand(ScheduleService schedules) : IChatCommand
+{
+    public string Name => "/timezone";
+    public string Usage => "/timezone [ZONE]";
+    public string Summary => "shows or sets your time zone (an IANA name such as `Europe/Berlin`), used by schedules that name none";
+    public int Order => 22;
+
+    public async Task RunAsync(TurnContext turn, string argument, CancellationToken cancellationToken)
+    {
+        if (argument.Length == 0)
+        {
+            var known = await schedules.TimeZoneOfAsync(turn.UserId, cancellationToken);
+            turn.Reply(known is null
+                ? "I don't know your time zone yet. Tell me with `/timezone Europe/Berlin` (an IANA name)."
+                : $"Your time zone is `{known}`. Change it with `/timezone ZONE`.");
+            return;
+        }
+        if (!TimeZones.TryFind(argument, out _, out var iana))
+        {
+            turn.Reply($"`{argument}` is not a time zone I know. Use an IANA name such as `Europe/Berlin`, `America/New_York`, `Asia/Tokyo` or `UTC`.");
+            return;
+        }
+        await schedules.RememberTimeZoneAsync(turn.UserId, iana, onlyIfUnknown: false, cancellationToken);
+        turn.Reply($"Your time zone is now `{iana}`. New schedules use it when they name none; existing ones keep theirs.");
+    }
+}
