@@ -1,3 +1,4 @@
+using Bot.Pipeline.Actions;
 using Bot.Pipeline.Threads;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -15,6 +16,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<TurnProcessor>();
         services.AddSingleton<OutboxProcessor>();
         services.AddScoped<ThreadQueries>();
+        services.AddScoped<CardActionRouter>();
         services.AddSingleton<LiveUpdates>();
         services.AddHostedService<PgNotificationListener>();
         services.AddHostedService<TurnWorker>();

@@ -29,7 +29,7 @@ public sealed class TurnContext(IncomingMessage message, ChatThread thread, Conv
     public IReadOnlyList<OutgoingMessage> Outgoing => outgoing;
 
     /// <summary>Answers in the thread: records the assistant event and queues the message for delivery.</summary>
-    public OutgoingMessage Reply(string markdown, IReadOnlyList<MessageButton>? buttons = null, string? streamId = null, PlanCard? plan = null, Guid? id = null)
+    public OutgoingMessage Reply(string markdown, IReadOnlyList<MessageButton>? buttons = null, string? streamId = null, Card? card = null, Guid? id = null)
     {
         events.Add((EventRoles.Assistant, new EventContent { Text = markdown, Buttons = buttons }));
         var message = new OutgoingMessage
@@ -40,15 +40,15 @@ public sealed class TurnContext(IncomingMessage message, ChatThread thread, Conv
             ThreadKey = Message.Address.ThreadKey,
             StreamId = streamId,
             InReplyTo = TurnId == Guid.Empty ? null : TurnId,
-            Plan = plan,
+            Card = card,
         };
         outgoing.Add(message);
         return message;
     }
 
     /// <summary>Changes a message this bot sent earlier (a plan card after its decision), where the channel can.</summary>
-    public void Update(Guid outboxId, string markdown, PlanCard? plan = null) =>
-        outgoing.Add(new OutgoingMessage { Kind = OutgoingKind.Update, Replaces = outboxId, Text = markdown, Plan = plan, ThreadKey = Message.Address.ThreadKey });
+    public void Update(Guid outboxId, string markdown, Card? card = null) =>
+        outgoing.Add(new OutgoingMessage { Kind = OutgoingKind.Update, Replaces = outboxId, Text = markdown, Card = card, ThreadKey = Message.Address.ThreadKey });
 
     /// <summary>The inbox row this turn answers (empty outside the pipeline).</summary>
     public Guid TurnId { get; internal init; }
@@ -75,7 +75,7 @@ public sealed class TurnContext(IncomingMessage message, ChatThread thread, Conv
     public IReadOnlyList<(string Role, EventContent Content)> ResumedSteps { get; internal set; } = [];
 }
 
-/// <summary>The agent's entry point for one turn (the command agent now; the LLM tool loop later).</summary>
+/// <summary>The agent's entry point for one turn: the command agent, or the LLM agent when a model is configured.</summary>
 public interface ITurnHandler
 {
     Task HandleAsync(TurnContext turn, CancellationToken cancellationToken);

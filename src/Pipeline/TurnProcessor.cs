@@ -1,3 +1,4 @@
+using Bot.Pipeline.Actions;
 using Bot.Pipeline.Model;
 using Bot.Storage;
 using Bot.Storage.Entities;
@@ -207,8 +208,15 @@ public sealed partial class TurnProcessor(
         {
             try
             {
-                var handler = scope.ServiceProvider.GetRequiredService<ITurnHandler>();
-                await handler.HandleAsync(turn, cancellationToken);
+                // A button press goes to its action's handler; everything else to the agent.
+                if (message.Action is { } action)
+                {
+                    await scope.ServiceProvider.GetRequiredService<CardActionRouter>().HandleInTurnAsync(turn, action, cancellationToken);
+                }
+                else
+                {
+                    await scope.ServiceProvider.GetRequiredService<ITurnHandler>().HandleAsync(turn, cancellationToken);
+                }
             }
             catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {

@@ -30,7 +30,7 @@ public sealed class ScheduleCommand(ScheduleService schedules, IOptions<LlmOptio
                 turn.Reply(invalid.Error);
                 return;
             case ScheduleCommandRequest.Manage manage:
-                await ManageAsync(turn, manage, cancellationToken);
+                turn.Reply(await ManageAsync(schedules, turn.UserId, manage, cancellationToken));
                 return;
             case ScheduleCommandRequest.Create create:
                 await CreateAsync(turn, create, cancellationToken);
@@ -71,35 +71,31 @@ public sealed class ScheduleCommand(ScheduleService schedules, IOptions<LlmOptio
         turn.Reply(ScheduleMarkdown.Created(created) + note);
     }
 
-    private async Task ManageAsync(TurnContext turn, ScheduleCommandRequest.Manage request, CancellationToken cancellationToken)
+    /// <summary>Pauses, resumes or deletes one of the person's schedules; says what happened.</summary>
+    internal static async Task<string> ManageAsync(ScheduleService schedules, Guid userId, ScheduleCommandRequest.Manage request, CancellationToken cancellationToken)
     {
-        var schedule = await schedules.FindAsync(turn.UserId, request.Reference, cancellationToken);
+        var schedule = await schedules.FindAsync(userId, request.Reference, cancellationToken);
         if (schedule is null)
         {
-            turn.Reply($"I found no schedule of yours with the code `{request.Reference}`. `/schedules` lists them with their codes.");
-            return;
+            return $"I found no schedule of yours with the code `{request.Reference}`. `/schedules` lists them with their codes.";
         }
         switch (request.Verb)
         {
             case "pause":
                 if (!schedule.Enabled)
                 {
-                    turn.Reply($"**{schedule.Title}** is already paused. `/schedule resume {ScheduleService.CodeOf(schedule.Id)}` resumes it.");
-                    return;
+                    return $"**{schedule.Title}** is already paused. `/schedule resume {ScheduleService.CodeOf(schedule.Id)}` resumes it.";
                 }
-                await schedules.PauseAsync(turn.UserId, schedule.Id, cancellationToken);
-                turn.Reply($"Paused **{schedule.Title}**. `/schedule resume {ScheduleService.CodeOf(schedule.Id)}` resumes it.");
-                return;
+                await schedules.PauseAsync(userId, schedule.Id, cancellationToken);
+                return $"Paused **{schedule.Title}**. `/schedule resume {ScheduleService.CodeOf(schedule.Id)}` resumes it.";
             case "resume":
-                var resumed = await schedules.ResumeAsync(turn.UserId, schedule.Id, cancellationToken);
-                turn.Reply(resumed is null
+                var resumed = await schedules.ResumeAsync(userId, schedule.Id, cancellationToken);
+                return resumed is null
                     ? "That schedule is gone."
-                    : $"Resumed **{schedule.Title}**: {resumed.Rule.Description} ({resumed.Rule.ZoneId}). Next run: {(resumed.NextRun is { } next ? resumed.Rule.Local(next) : "none")}.");
-                return;
+                    : $"Resumed **{schedule.Title}**: {resumed.Rule.Description} ({resumed.Rule.ZoneId}). Next run: {(resumed.NextRun is { } next ? resumed.Rule.Local(next) : "none")}.";
             default:
-                var deleted = await schedules.DeleteAsync(turn.UserId, schedule.Id, cancellationToken);
-                turn.Reply(deleted ? $"Deleted **{schedule.Title}**. Threads of its earlier runs stay in `/threads`." : "That schedule was already gone.");
-                return;
+                var deleted = await schedules.DeleteAsync(userId, schedule.Id, cancellationToken);
+                return deleted ? $"Deleted **{schedule.Title}**. Threads of its earlier runs stay in `/threads`." : "That schedule was already gone.";
         }
     }
 }

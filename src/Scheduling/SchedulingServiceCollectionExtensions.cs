@@ -1,3 +1,4 @@
+using Bot.Pipeline.Actions;
 using Bot.Agent.Commands;
 using Bot.Agent.Tools;
 using Microsoft.Extensions.Configuration;
@@ -57,6 +58,7 @@ public static class SchedulingServiceCollectionExtensions
         services.AddTransient<ScheduleFireJob>();
         services.AddScoped<ScheduleService>();
         services.AddScoped<IChatCommand, ScheduleCommand>();
+        services.AddScoped<ICardActionHandler, ScheduleActionHandler>();
         services.AddScoped<IChatCommand, SchedulesCommand>();
         services.AddScoped<IChatCommand, TimeZoneCommand>();
         services.AddScoped<IToolProvider, ScheduleTools>();

@@ -12,16 +12,9 @@ public sealed class CommandAgent(IEnumerable<IChatCommand> commands) : ITurnHand
 {
     private readonly Dictionary<string, IChatCommand> byName = commands.ToDictionary(c => c.Name, StringComparer.Ordinal);
 
-    /// <summary>True when this agent has a command for the message (the LLM agent hands those over).</summary>
-    public bool Handles(IncomingMessage message)
-    {
-        if (message.Action is { } action)
-        {
-            return byName.ContainsKey(action.Name);
-        }
-        var (command, _) = Split(message.Text?.Trim() ?? string.Empty);
-        return command.StartsWith('/');
-    }
+    /// <summary>True when the message is a command (the LLM agent hands those over). Button presses never reach an agent: the pipeline routes them to their action's handler.</summary>
+    public static bool Handles(IncomingMessage message) =>
+        Split(message.Text?.Trim() ?? string.Empty).Command.StartsWith('/');
 
     public async Task HandleAsync(TurnContext turn, CancellationToken cancellationToken)
     {
@@ -30,19 +23,12 @@ public sealed class CommandAgent(IEnumerable<IChatCommand> commands) : ITurnHand
             turn.ProposedTitle = ThreadTitles.FromFirstMessage(first);
         }
 
-        // A button press names its command and carries the command's argument.
-        var (command, argument) = turn.Message.Action is { } action
-            ? (action.Name, action.Data.TryGetValue("args", out var args) ? args : string.Empty)
-            : Split(turn.Message.Text?.Trim() ?? string.Empty);
+        var (command, argument) = Split(turn.Message.Text?.Trim() ?? string.Empty);
         if (command == "/start" || command == "help")
         {
             command = "/help";
         }
-        if (turn.Message.Action is not null && !byName.ContainsKey(command))
-        {
-            turn.Reply("That button is not one I know any more, so nothing was done. Type `/help` to see what I can do.");
-        }
-        else if (byName.TryGetValue(command, out var handler))
+        if (byName.TryGetValue(command, out var handler))
         {
             await handler.RunAsync(turn, argument, cancellationToken);
         }

@@ -32,7 +32,7 @@ public sealed class LlmAgent(
 
     public async Task HandleAsync(TurnContext turn, CancellationToken cancellationToken)
     {
-        if (commands.Handles(turn.Message))
+        if (CommandAgent.Handles(turn.Message))
         {
             await commands.HandleAsync(turn, cancellationToken);
             return;

@@ -11,7 +11,9 @@ public sealed class MemoryCommand(MemoryStore store) : IChatCommand
 {
     public const string ConfirmArgument = "clear confirm";
 
-    public string Name => "/memory";
+    public const string Command = "/memory";
+
+    public string Name => Command;
     public string Usage => "/memory";
     public string Summary => "shows what I remember about you; `/memory clear` forgets it all (after you confirm)";
     public int Order => 3;
@@ -44,15 +46,20 @@ public sealed class MemoryCommand(MemoryStore store) : IChatCommand
                 }
                 turn.Reply(
                     $"This deletes all {memories.Count} things I remember about you, for good. Send `/memory {ConfirmArgument}` or press the button to confirm.",
-                    [new MessageButton("Yes, forget everything", Name, new Dictionary<string, string> { ["args"] = ConfirmArgument })]);
+                    [new MessageButton("Yes, forget everything", Name, new Dictionary<string, string> { [ActionInvoke.ArgumentsKey] = ConfirmArgument })]);
                 return;
             case ConfirmArgument:
-                var removed = await store.ClearAsync(turn.UserId, cancellationToken);
-                turn.Reply(removed == 0 ? "There was nothing to forget." : $"Done: I forgot {removed} thing{(removed == 1 ? "" : "s")} about you.");
+                turn.Reply(await ClearAsync(store, turn.UserId, cancellationToken));
                 return;
             default:
                 turn.Reply("Use `/memory` to see what I remember, or `/memory clear` to forget it all.");
                 return;
         }
+    }
+
+    internal static async Task<string> ClearAsync(MemoryStore store, Guid userId, CancellationToken cancellationToken)
+    {
+        var removed = await store.ClearAsync(userId, cancellationToken);
+        return removed == 0 ? "There was nothing to forget." : $"Done: I forgot {removed} thing{(removed == 1 ? "" : "s")} about you.";
     }
 }

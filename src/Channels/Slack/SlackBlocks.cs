@@ -4,7 +4,7 @@ using Bot.Pipeline.Model;
 
 namespace Bot.Channels.Slack;
 
-/// <summary>A trade plan as Block Kit: header, orders, rationale and notes, and Approve (with a confirm dialog) / Decline while it is open.</summary>
+/// <summary>A <see cref="Pipeline.Model.Card"/> as Block Kit: header, status and lines, text and notes, the outcome, and its buttons (with a confirm dialog where the button asks for one).</summary>
 public static class SlackBlocks
 {
     public const int MaxValueChars = 2000;
@@ -12,29 +12,31 @@ public static class SlackBlocks
     private const int MaxSectionChars = 3000;
     private const int MaxContextElements = 10;
 
-    public static JsonArray Plan(PlanCard card)
+    public static JsonArray Card(Card card)
     {
-        var blocks = new JsonArray
+        var blocks = new JsonArray();
+        if (card.Notice is { } notice)
         {
-            new JsonObject { ["type"] = "header", ["text"] = PlainText(Truncate(card.Title, MaxHeaderChars)) },
-        };
-        var summary = string.Create(CultureInfo.InvariantCulture,
-            $"*{SlackMrkdwn.Escape(card.Status)}* · {SlackMrkdwn.Escape(card.Broker)}{(card.IsPaper ? " (paper)" : "")} · plan `{SlackMrkdwn.Escape(card.ShortId)}`");
-        var orders = string.Join('\n', card.Orders.Select(o => "• " + SlackMrkdwn.Escape(o.Describe() + (o.Result is { } r ? " — " + r : ""))));
-        blocks.Add(Section(summary + "\n" + orders));
+            blocks.Add(Section("*" + SlackMrkdwn.Escape(notice) + "*"));
+        }
+        blocks.Add(new JsonObject { ["type"] = "header", ["text"] = PlainText(Truncate(card.Title, MaxHeaderChars)) });
+        var summary = string.Join(" · ", (card.Status is { } status ? new[] { "*" + SlackMrkdwn.Escape(status) + "*" } : [])
+            .Concat(card.Labels.Select(SlackMrkdwn.Escape)));
+        var items = string.Join('\n', card.Items.Select(item => "• " + SlackMrkdwn.Escape(item)));
+        blocks.Add(Section(summary.Length > 0 && items.Length > 0 ? summary + "\n" + items : summary + items));
 
         var context = new JsonArray();
-        if (!string.IsNullOrWhiteSpace(card.Rationale))
+        if (!string.IsNullOrWhiteSpace(card.Body))
         {
-            context.Add(Mrkdwn(Truncate(SlackMrkdwn.Escape(card.Rationale), MaxSectionChars)));
+            context.Add(Mrkdwn(Truncate(SlackMrkdwn.Escape(card.Body), MaxSectionChars)));
         }
-        foreach (var note in card.RiskNotes.Take(MaxContextElements - 2))
+        foreach (var note in card.Notes.Take(MaxContextElements - 2))
         {
-            context.Add(Mrkdwn(Truncate("_Risk note: " + SlackMrkdwn.Escape(note) + "_", MaxSectionChars)));
+            context.Add(Mrkdwn(Truncate("_" + SlackMrkdwn.Escape(note) + "_", MaxSectionChars)));
         }
-        if (card.Outcome is null)
+        if (card.Outcome is null && card.Footer is { } footer)
         {
-            context.Add(Mrkdwn(string.Create(CultureInfo.InvariantCulture, $"Expires {card.ExpiresAt.ToUniversalTime():HH:mm} UTC. Nothing is sent to the broker until you approve.")));
+            context.Add(Mrkdwn(Truncate(SlackMrkdwn.Escape(footer), MaxSectionChars)));
         }
         if (context.Count > 0)
         {
@@ -44,22 +46,22 @@ public static class SlackBlocks
         {
             blocks.Add(Section("*Outcome:* " + SlackMrkdwn.Escape(outcome)));
         }
-        if (card.Actions.Count > 0)
+        if (card.Buttons.Count > 0)
         {
             var buttons = new JsonArray();
-            foreach (var action in card.Actions)
+            foreach (var button in card.Buttons)
             {
-                buttons.Add(Button(action));
+                buttons.Add(Button(button));
             }
-            blocks.Add(new JsonObject { ["type"] = "actions", ["block_id"] = "plan:" + card.ShortId, ["elements"] = buttons });
+            blocks.Add(new JsonObject { ["type"] = "actions", ["block_id"] = card.Key, ["elements"] = buttons });
         }
         return blocks;
     }
 
     /// <summary>The button value: the command and its arguments, as typed.</summary>
-    public static string Value(PlanCardAction action) => $"{action.Command} {action.Arguments}".Trim();
+    public static string Value(CardButton button) => $"{button.Action} {button.Arguments}".Trim();
 
-    private static JsonObject Button(PlanCardAction action)
+    private static JsonObject Button(CardButton action)
     {
         var value = Value(action);
         if (value.Length > MaxValueChars)
@@ -69,7 +71,7 @@ public static class SlackBlocks
         var button = new JsonObject
         {
             ["type"] = "button",
-            ["action_id"] = "plan_" + action.Operation,
+            ["action_id"] = action.Verb.Replace('.', '_'),
             ["text"] = PlainText(Truncate(action.Label, 75)),
             ["value"] = value,
             ["style"] = action.Destructive ? "danger" : "primary",

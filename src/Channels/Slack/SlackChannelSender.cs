@@ -21,7 +21,7 @@ public sealed class SlackChannelSender(SlackClient client, ILogger<SlackChannelS
         var message = delivery.Message;
         var channel = SlackMapper.ChannelOf(delivery.ConversationAddress);
         var threadTs = SlackMapper.IsTimestamp(message.ThreadKey) ? message.ThreadKey : null;
-        var blocks = message.Plan is { } plan ? SlackBlocks.Plan(plan) : null;
+        var blocks = message.Card is { } card ? SlackBlocks.Card(card) : null;
         var text = SlackMrkdwn.FromMarkdown(message.Text ?? string.Empty);
 
         if (message.Kind == OutgoingKind.Update && delivery.ReplacesPlatformMessageId is { } replaced && replaced.Split(':') is [var updChannel, var ts])

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Bot.Pipeline.Model;
 using Bot.Pipeline;
 using Bot.Pipeline.Threads;
-using Bot.Finance.Trading;
+using Bot.Pipeline.Actions;
 using Bot.Channels.BotFramework;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -30,6 +30,7 @@ public static class TeamsEndpoints
         BotFrameworkAuthenticator authenticator,
         IOptions<TeamsOptions> options,
         InboxRecorder recorder,
+        CardActionRouter router,
         TimeProvider clock,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
@@ -78,7 +79,7 @@ public static class TeamsEndpoints
             case Activity.Types.ConversationUpdate when TeamsMapper.BotWasAdded(activity):
                 return await RecordAsync(recorder, TeamsMapper.Welcome(activity, now), cancellationToken);
             case Activity.Types.Invoke when activity.Name == TeamsMapper.InvokeCardAction:
-                return await TeamsCardActions.HandleAsync(context.RequestServices, activity, clock, logger, cancellationToken);
+                return await TeamsCardActions.HandleAsync(router, activity, clock, cancellationToken);
             case Activity.Types.Invoke:
                 return Results.Json(new { status = 501 }, statusCode: StatusCodes.Status501NotImplemented);
             default:

@@ -16,12 +16,6 @@ internal static partial class TeamsLog
     [LoggerMessage(Level = LogLevel.Debug, Message = "Teams activity {Type} ignored")]
     public static partial void Ignored(ILogger logger, string type);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Teams card action {Verb} on plan {ShortId}: changed={Changed}")]
-    public static partial void CardAction(ILogger logger, string verb, string shortId, bool changed);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Teams card action {Verb} on plan {ShortId} was decided but could not be recorded in its thread; the invoke still answers with the outcome")]
-    public static partial void CardActionNotRecorded(ILogger logger, Exception exception, string verb, string shortId);
-
     [LoggerMessage(Level = LogLevel.Debug, Message = "Teams streaming stopped at request {Sequence}: {Result}; the final reply still goes out")]
     public static partial void StreamStopped(ILogger logger, int sequence, string result);
 

@@ -168,7 +168,7 @@ public static partial class TeamsMapper
 
     /// <summary>The invoke response that replaces the card in place.</summary>
     public static object CardResponse(JsonObject card) =>
-        new { statusCode = 200, type = PlanAdaptiveCard.ContentType, value = card };
+        new { statusCode = 200, type = AdaptiveCardRenderer.ContentType, value = card };
 
     public static object MessageResponse(string message) =>
         new { statusCode = 200, type = "application/vnd.microsoft.activity.message", value = message };
@@ -176,9 +176,9 @@ public static partial class TeamsMapper
     public static Activity ToActivity(OutgoingMessage message, TeamsConversationReference reference)
     {
         var attachments = new List<Attachment>();
-        if (message.Plan is { } plan)
+        if (message.Card is { } card)
         {
-            attachments.Add(PlanAdaptiveCard.ToAttachment(plan, universalActions: true));
+            attachments.Add(AdaptiveCardRenderer.ToAttachment(card, universalActions: true));
         }
         else if (message.Buttons is { Count: > 0 } buttons)
         {
@@ -189,7 +189,7 @@ public static partial class TeamsMapper
             Type = Activity.Types.Message,
             From = reference.BotId is null ? null : new ChannelAccount(reference.BotId, reference.BotName),
             Conversation = new ConversationAccount(reference.ConversationId),
-            Text = attachments.Count > 0 && message.Plan is not null ? null : message.Buttons is { Count: > 0 } ? null : ToTeamsMarkdown(message.Text),
+            Text = attachments.Count > 0 && message.Card is not null ? null : message.Buttons is { Count: > 0 } ? null : ToTeamsMarkdown(message.Text),
             TextFormat = "markdown",
             Attachments = attachments.Count > 0 ? attachments : null,
         };
@@ -265,7 +265,7 @@ public static partial class TeamsMapper
                 return (JsonNode)new JsonObject { ["type"] = "Action.Submit", ["title"] = b.Label, ["data"] = data };
             }).ToArray()),
         };
-        return new Attachment(PlanAdaptiveCard.ContentType, JsonSerializer.SerializeToElement(card));
+        return new Attachment(AdaptiveCardRenderer.ContentType, JsonSerializer.SerializeToElement(card));
     }
 
     [GeneratedRegex("<at[^>]*>.*?</at>", RegexOptions.IgnoreCase | RegexOptions.Singleline)]

@@ -4,28 +4,20 @@ using Bot.Pipeline.Model;
 namespace Bot.Channels.Telegram;
 
 /// <summary>
-/// <c>callback_data</c> (at most 64 bytes): <c>p:OPERATION:SHORTID:HASH</c> for a plan card's buttons, and
-/// <c>c:COMMAND ARGS</c> for any other button. Both map back to the <see cref="ActionInvoke"/> a typed command gives.
+/// <c>callback_data</c> (at most 64 bytes) is <c>c:ACTION ARGS</c>, which maps back to the <see cref="ActionInvoke"/> the
+/// button carries. <c>p:OPERATION:SHORTID:HASH</c> is still read: plan cards sent before the generic card model carry it.
 /// </summary>
 public static class TelegramCallbackData
 {
     public const int MaxBytes = 64;
-    private const string PlanCommand = "/plan";
+    private const string LegacyPlanAction = "/plan";
 
-    public static string? ForPlan(PlanCardAction action)
+    /// <summary>The button's data, or null when it does not fit in 64 bytes (the button is left out rather than cut).</summary>
+    public static string? For(ActionInvoke action)
     {
-        var parts = action.Arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var data = action.Command == PlanCommand && parts.Length == 3 && parts[0] == action.Operation
-            ? $"p:{parts[0]}:{parts[1]}:{parts[2]}"
-            : $"c:{action.Command} {action.Arguments}";
-        return Fits(data) ? data : null;
-    }
-
-    public static string? ForButton(MessageButton button)
-    {
-        var args = button.Data is not null && button.Data.TryGetValue("args", out var a) ? a : string.Empty;
-        var data = args.Length == 0 ? $"c:{button.Action}" : $"c:{button.Action} {args}";
-        return Fits(data) ? data : null;
+        var args = action.Arguments;
+        var data = args.Length == 0 ? $"c:{action.Name}" : $"c:{action.Name} {args}";
+        return Encoding.UTF8.GetByteCount(data) <= MaxBytes ? data : null;
     }
 
     public static ActionInvoke? Parse(string? data)
@@ -38,7 +30,7 @@ public static class TelegramCallbackData
         {
             var parts = data.Split(':');
             return parts.Length == 4 && parts.Skip(1).All(p => p.Length > 0)
-                ? new ActionInvoke(PlanCommand, new Dictionary<string, string> { ["args"] = $"{parts[1]} {parts[2]} {parts[3]}" })
+                ? new ActionInvoke(LegacyPlanAction, new Dictionary<string, string> { [ActionInvoke.ArgumentsKey] = $"{parts[1]} {parts[2]} {parts[3]}" })
                 : null;
         }
         if (data.StartsWith("c:/", StringComparison.Ordinal))
@@ -46,10 +38,8 @@ public static class TelegramCallbackData
             var body = data[2..];
             var space = body.IndexOf(' ', StringComparison.Ordinal);
             var (command, args) = space < 0 ? (body, string.Empty) : (body[..space], body[(space + 1)..]);
-            return new ActionInvoke(command, new Dictionary<string, string> { ["args"] = args });
+            return new ActionInvoke(command, new Dictionary<string, string> { [ActionInvoke.ArgumentsKey] = args });
         }
         return null;
     }
-
-    private static bool Fits(string data) => Encoding.UTF8.GetByteCount(data) <= MaxBytes;
 }

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using Bot.Pipeline.Model;
 using Bot.Pipeline;
-using Bot.Finance.Trading;
 
 namespace Bot.Channels.Telegram;
 
@@ -22,7 +21,7 @@ public sealed class TelegramChannelSender(TelegramClient client) : IChannelSende
             return new SendResult.Failed("The conversation address is not a Telegram chat id.");
         }
         var message = delivery.Message;
-        var markdown = message.Plan is { } plan ? PlanCards.Markdown(plan) : message.Text ?? string.Empty;
+        var markdown = message.Card is { } card ? CardMarkdown.Render(card) : message.Text ?? string.Empty;
         var keyboard = Keyboard(message);
         long? topic = long.TryParse(message.ThreadKey, NumberStyles.Integer, CultureInfo.InvariantCulture, out var t) ? t : ThreadOf(delivery.ConversationReference);
         try
@@ -108,9 +107,9 @@ public sealed class TelegramChannelSender(TelegramClient client) : IChannelSende
 
     public static InlineKeyboardMarkup? Keyboard(OutgoingMessage message)
     {
-        var buttons = message.Plan is { } plan
-            ? plan.Actions.Select(a => (a.Label, Data: TelegramCallbackData.ForPlan(a)))
-            : (message.Buttons ?? []).Select(b => (b.Label, Data: TelegramCallbackData.ForButton(b)));
+        var buttons = message.Card is { } card
+            ? card.Buttons.Select(b => (b.Label, Data: TelegramCallbackData.For(b.ToInvoke())))
+            : (message.Buttons ?? []).Select(b => (b.Label, Data: TelegramCallbackData.For(new ActionInvoke(b.Action, b.Data ?? new Dictionary<string, string>()))));
         var row = buttons.Where(b => b.Data is not null).Select(b => new InlineKeyboardButton(b.Label, b.Data!)).ToList();
         if (row.Count == 0)
         {

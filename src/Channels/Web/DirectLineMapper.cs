@@ -68,9 +68,9 @@ public static class DirectLineMapper
         {
             // The echo of the user's message has the inbox row's id: a reply names it.
             ReplyToId = message.InReplyTo?.ToString("N"),
-            Text = message.Plan is null ? message.Text : null,
+            Text = message.Card is null ? message.Text : null,
             TextFormat = "markdown",
-            Attachments = message.Plan is { } plan ? [PlanAdaptiveCard.ToAttachment(plan, universalActions: false)] : null,
+            Attachments = message.Card is { } card ? [AdaptiveCardRenderer.ToAttachment(card, universalActions: false)] : null,
             SuggestedActions = message.Buttons is { Count: > 0 } buttons
                 ? new SuggestedActions(buttons.Select(ToCardAction).ToList())
                 : null,

@@ -1,59 +1,49 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Bot.Pipeline.Model;
 using Bot.Storage.Entities;
 
 namespace Bot.Finance.Trading;
 
-/// <summary>Turns a stored plan into the channel-neutral card and its Markdown fallback.</summary>
+/// <summary>Turns a stored plan into the channel-neutral card (its Markdown fallback is <see cref="CardMarkdown"/>).</summary>
 public static class PlanCards
 {
     public const string Command = "/plan";
 
-    public static PlanCard Build(TradePlan plan, bool isPaper)
+    public static Card Build(TradePlan plan, bool isPaper)
     {
-        var orders = plan.Orders.OrderBy(o => o.Position).Select(o => new PlanCardOrder(
-            o.Side, o.Symbol, o.Quantity, o.OrderType, o.LimitPrice, o.TimeInForce,
-            decimal.Round(o.Quantity * (o.LimitPrice ?? o.ProposalPrice), 2, MidpointRounding.AwayFromZero),
-            Result(o))).ToList();
-        var actions = plan.Status == TradePlanStatus.Proposed
-            ? new List<PlanCardAction>
+        var orders = plan.Orders.OrderBy(o => o.Position).ToList();
+        var buttons = plan.Status == TradePlanStatus.Proposed
+            ? new List<CardButton>
             {
-                new("Approve", "approve", Command, $"approve {plan.ShortId} {plan.SnapshotHash}", Destructive: false,
+                new("Approve", "plan.approve", Command, $"approve {plan.ShortId} {plan.SnapshotHash}", Destructive: false,
                     Confirm: $"Send {orders.Count} order{(orders.Count == 1 ? "" : "s")} to the {plan.Broker}{(isPaper ? " (paper, no real money)" : " — real money")}?"),
-                new("Decline", "decline", Command, $"decline {plan.ShortId} {plan.SnapshotHash}", Destructive: true, Confirm: null),
+                new("Decline", "plan.decline", Command, $"decline {plan.ShortId} {plan.SnapshotHash}", Destructive: true),
             }
             : [];
-        return new PlanCard(
-            plan.ShortId,
-            $"Trade plan: {string.Join(", ", orders.Select(o => $"{o.Side.ToLowerInvariant()} {o.Quantity:0.######} {o.Symbol}"))}",
-            StatusLabel(plan.Status),
-            orders,
-            plan.Rationale,
-            JsonSerializer.Deserialize<List<string>>(plan.RiskNotes) ?? [],
-            plan.ExpiresAt,
-            plan.Broker,
-            isPaper,
-            actions,
-            plan.Status == TradePlanStatus.Proposed ? null : plan.Outcome ?? StatusLabel(plan.Status));
+        return new Card
+        {
+            Key = "plan:" + plan.ShortId,
+            Title = $"Trade plan: {string.Join(", ", orders.Select(o => string.Create(CultureInfo.InvariantCulture, $"{o.Side.ToLowerInvariant()} {o.Quantity:0.######} {o.Symbol}")))}",
+            Status = StatusLabel(plan.Status),
+            Labels = [plan.Broker + (isPaper ? " (paper, no real money)" : ""), "plan " + plan.ShortId],
+            Items = orders.Select(o => Result(o) is { } result ? $"{Describe(o)} — {result}" : Describe(o)).ToList(),
+            Body = plan.Rationale,
+            Notes = (JsonSerializer.Deserialize<List<string>>(plan.RiskNotes) ?? []).Select(note => "Risk note: " + note).ToList(),
+            Footer = plan.Status == TradePlanStatus.Proposed
+                ? string.Create(CultureInfo.InvariantCulture, $"Expires {plan.ExpiresAt.ToUniversalTime():HH:mm} UTC. Nothing is sent to the broker until you approve.")
+                : null,
+            Outcome = plan.Status == TradePlanStatus.Proposed ? null : plan.Outcome ?? StatusLabel(plan.Status),
+            Buttons = buttons,
+        };
     }
 
-    public static string Markdown(PlanCard card)
+    /// <summary>One order line: <c>BUY 5 AAPL limit 190.00 (day) ≈ 950.00 USD</c>.</summary>
+    public static string Describe(TradePlanOrder order)
     {
-        var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"**{card.Title}** — {card.Status} ({card.Broker}{(card.IsPaper ? ", paper" : "")}, plan `{card.ShortId}`)\n\n");
-        foreach (var order in card.Orders)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"- {order.Describe()}{(order.Result is { } r ? $" — {r}" : "")}\n");
-        }
-        text.Append('\n').Append(card.Rationale).Append('\n');
-        foreach (var note in card.RiskNotes)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"\n_Risk note: {note}_");
-        }
-        text.Append("\n\n").Append(card.Outcome ?? $"Expires {card.ExpiresAt.ToUniversalTime():HH:mm} UTC. Nothing is sent to the broker until you approve.");
-        return text.ToString().TrimEnd();
+        var notional = decimal.Round(order.Quantity * (order.LimitPrice ?? order.ProposalPrice), 2, MidpointRounding.AwayFromZero);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{order.Side.ToUpperInvariant()} {order.Quantity:0.######} {order.Symbol} {(order.LimitPrice is { } limit ? $"limit {limit:0.00}" : "market")} ({order.TimeInForce.ToLowerInvariant()}) ≈ {notional:N2} USD");
     }
 
     public static string StatusLabel(TradePlanStatus status) => status switch

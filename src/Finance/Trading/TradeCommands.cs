@@ -2,6 +2,7 @@ using Bot.Agent.Commands;
 using Bot.Finance.Broker;
 using Bot.Pipeline.Model;
 using Bot.Pipeline;
+using Bot.Pipeline.Actions;
 
 namespace Bot.Finance.Trading;
 
@@ -15,7 +16,7 @@ public sealed class PlanProposer(TradePlanService plans)
         if (result.Plan is { } plan)
         {
             var card = PlanCards.Build(plan, plans.IsPaper);
-            turn.Reply(PlanCards.Markdown(card), plan: card, id: cardId);
+            turn.Reply(CardMarkdown.Render(card), card: card, id: cardId);
         }
         return result;
     }
@@ -64,8 +65,8 @@ internal static class TradeCommand
     }
 }
 
-/// <summary><c>/plan approve|decline ID HASH</c>: what the plan card's buttons send.</summary>
-public sealed class PlanCommand(TradePlanService plans) : IChatCommand
+/// <summary><c>/plan approve|decline ID HASH</c> typed: the same as pressing the card's button.</summary>
+public sealed class PlanCommand(PlanActionHandler handler) : IChatCommand
 {
     public string Name => PlanCards.Command;
     public string Usage => "/plan approve|decline ID";
@@ -74,20 +75,7 @@ public sealed class PlanCommand(TradePlanService plans) : IChatCommand
 
     public async Task RunAsync(TurnContext turn, string argument, CancellationToken cancellationToken)
     {
-        var parts = argument.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        PlanDecision? decision = parts.Length > 0 ? parts[0].ToLowerInvariant() switch { "approve" => PlanDecision.Approve, "decline" => PlanDecision.Decline, _ => null } : null;
-        if (decision is null || parts.Length != 3)
-        {
-            turn.Reply("Use the **Approve** or **Decline** button on a plan's card.");
-            return;
-        }
-        var result = await plans.DecideAsync(parts[1], turn.UserId, decision.Value, parts[2], cancellationToken);
-        turn.Reply(result.Message);
-        if (result.Changed && result.Plan is { CardOutboxId: { } cardId } plan)
-        {
-            // The card shows the outcome from now on, without live buttons.
-            var card = PlanCards.Build(plan, plans.IsPaper);
-            turn.Update(cardId, PlanCards.Markdown(card), card);
-        }
+        var press = new ActionInvoke(Name, new Dictionary<string, string> { [ActionInvoke.ArgumentsKey] = argument });
+        CardActionRouter.Apply(turn, await handler.HandleAsync(new CardActionRequest(press, turn.UserId, turn.Message, Synchronous: false), cancellationToken));
     }
 }

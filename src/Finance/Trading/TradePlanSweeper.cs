@@ -101,7 +101,7 @@ public sealed partial class TradePlanSweeper(IServiceScopeFactory scopes, TimePr
         }
         if (plan.CardOutboxId is { } cardId)
         {
-            messages.Add(new OutgoingMessage { Kind = OutgoingKind.Update, Replaces = cardId, Text = PlanCards.Markdown(card), Plan = card });
+            messages.Add(new OutgoingMessage { Kind = OutgoingKind.Update, Replaces = cardId, Text = CardMarkdown.Render(card), Card = card });
         }
         if (messages.Count > 0)
         {

@@ -1,5 +1,6 @@
 using Bot.Agent.Commands;
 using Bot.Pipeline;
+using Bot.Pipeline.Actions;
 using Bot.Agent.Tools;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -18,6 +19,8 @@ public static class TradingServiceCollectionExtensions
         services.AddScoped<IToolProvider, TradePlanTools>();
         services.AddScoped<IChatCommand, BuyCommand>();
         services.AddScoped<IChatCommand, SellCommand>();
+        services.AddScoped<PlanActionHandler>();
+        services.AddScoped<ICardActionHandler>(sp => sp.GetRequiredService<PlanActionHandler>());
         services.AddScoped<IChatCommand, PlanCommand>();
         services.AddSingleton<TradePlanSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<TradePlanSweeper>());

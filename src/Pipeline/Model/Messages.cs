@@ -19,8 +19,16 @@ public enum ThreadMode
     PlatformThreads,
 }
 
-/// <summary>A button press or card action, already verified by the channel.</summary>
-public sealed record ActionInvoke(string Name, IReadOnlyDictionary<string, string> Data);
+/// <summary>
+/// A button press or card action, already verified by the channel: the action's name (<c>/plan</c>) and its data, whose
+/// <see cref="ArgumentsKey"/> entry is the argument string, as the typed command would carry it.
+/// </summary>
+public sealed record ActionInvoke(string Name, IReadOnlyDictionary<string, string> Data)
+{
+    public const string ArgumentsKey = "args";
+
+    public string Arguments => Data.TryGetValue(ArgumentsKey, out var arguments) ? arguments : string.Empty;
+}
 
 /// <summary>One inbound platform event in neutral form. <see cref="EventId"/> is the platform's id, used to drop duplicates.</summary>
 public sealed record IncomingMessage
@@ -79,7 +87,7 @@ public sealed record OutgoingMessage
     /// <summary>The turn (inbox row) this answers; channels that link replies to the user's message use it.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Guid? InReplyTo { get; init; }
-    /// <summary>A trade plan card, rendered natively by each channel; <see cref="Text"/> is its plain fallback.</summary>
+    /// <summary>A card, rendered natively by each channel; <see cref="Text"/> is its Markdown fallback.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public PlanCard? Plan { get; init; }
+    public Card? Card { get; init; }
 }

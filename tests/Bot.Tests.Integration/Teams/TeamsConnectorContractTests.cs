@@ -51,15 +51,17 @@ public sealed class TeamsConnectorContractTests : IAsyncLifetime
         var live = new TeamsLiveUpdates(connector, streams, clock, NullLogger<TeamsLiveUpdates>.Instance);
         var reference = new TeamsConversationReference(prism.BaseUrl.ToString(), "a:conv-1", "tenant-1", "28:bot", "Finance bot");
         var referenceJson = System.Text.Json.JsonSerializer.Serialize(reference, ActivityJson.Options);
-        var plan = new PlanCard("P1", "Buy 5 AAPL", "Proposed", [new PlanCardOrder("Buy", "AAPL", 5, "Limit", 190m, "Day", 950m, null)],
-            "You asked.", [], DateTimeOffset.UtcNow.AddMinutes(15), "paper", true,
-            [new PlanCardAction("Approve", "approve", "/plan", "approve P1 h", false, null)], null);
+        var plan = new Card
+        {
+            Key = "plan:P1", Title = "Buy 5 AAPL", Status = "Proposed", Labels = ["paper"], Items = ["BUY 5 AAPL limit 190.00 (day) ≈ 950.00 USD"],
+            Body = "You asked.", Footer = "Expires soon.", Buttons = [new CardButton("Approve", "plan.approve", "/plan", "approve P1 h")],
+        };
 
         var deliveries = new[]
         {
             Delivery(referenceJson, new OutgoingMessage { Text = "**Hello** from the bot" }, null),
-            Delivery(referenceJson, new OutgoingMessage { Text = "plan", Plan = plan }, null),
-            Delivery(referenceJson, new OutgoingMessage { Text = "plan", Plan = plan with { Actions = [], Status = "Filled" }, Kind = OutgoingKind.Update }, "1234"),
+            Delivery(referenceJson, new OutgoingMessage { Text = "plan", Card = plan }, null),
+            Delivery(referenceJson, new OutgoingMessage { Text = "plan", Card = plan with { Buttons = [], Status = "Filled", Outcome = "Filled." }, Kind = OutgoingKind.Update }, "1234"),
             Delivery(referenceJson, new OutgoingMessage { Text = "Pick one", Buttons = [new MessageButton("Resume", "/resume", new Dictionary<string, string> { ["args"] = "x" })] }, null),
         };
         foreach (var delivery in deliveries)

@@ -180,13 +180,13 @@ public class TradePlanServiceTests(TradingFactory app) : IClassFixture<TradingFa
     {
         var (plan, owner) = await ProposeAsync();
         var proposed = PlanCards.Build(plan, isPaper: true);
-        Assert.Equal(["approve", "decline"], proposed.Actions.Select(a => a.Operation));
-        Assert.Equal($"approve {plan.ShortId} {plan.SnapshotHash}", proposed.Actions[0].Arguments);
+        Assert.Equal(["plan.approve", "plan.decline"], proposed.Buttons.Select(a => a.Verb));
+        Assert.Equal($"approve {plan.ShortId} {plan.SnapshotHash}", proposed.Buttons[0].Arguments);
 
         var decided = (await DecideAsync(plan, owner)).Plan!;
         var card = PlanCards.Build(decided, isPaper: true);
-        Assert.Empty(card.Actions);
+        Assert.Empty(card.Buttons);
         Assert.Contains("Filled at the paper broker", card.Outcome, StringComparison.Ordinal);
-        _ = new OutgoingMessage { Plan = card };
+        _ = new OutgoingMessage { Card = card };
     }
 }

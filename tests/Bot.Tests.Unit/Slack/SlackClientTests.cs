@@ -30,7 +30,7 @@ public class SlackClientTests
     public async Task An_update_calls_chat_update_on_the_stored_id()
     {
         var handler = new StubHttpHandler((_, _) => StubHttpHandler.Json("""{"ok":true,"channel":"D1","ts":"1700000002.000300"}"""));
-        var message = new OutgoingMessage { Kind = OutgoingKind.Update, Text = "done", Plan = SlackRenderingTests.Card(decided: true) };
+        var message = new OutgoingMessage { Kind = OutgoingKind.Update, Text = "done", Card = SlackRenderingTests.Card(decided: true) };
         var result = await Sender(handler).SendAsync(Delivery(message, "D1:1700000002.000300"), CancellationToken.None);
         Assert.Equal(new SendResult.Sent("D1:1700000002.000300"), result);
         Assert.Equal("/api/chat.update", handler.Requests[0].Path);

@@ -33,21 +33,27 @@ public class SlackRenderingTests
         Assert.All(pieces, p => Assert.DoesNotMatch("&[a-z]*$", p));
     }
 
-    internal static PlanCard Card(bool decided = false) => new(
-        "ab12", "Trade plan: buy 5 AAPL", decided ? "Filled" : "Waiting for your approval",
-        [new PlanCardOrder("Buy", "AAPL", 5, "Limit", 190m, "Day", 950m, decided ? "filled 5 at 190.00" : null)],
-        "Rebalance <tech> & more", ["Near the daily limit"], DateTimeOffset.Parse("2026-01-01T12:15:00Z", System.Globalization.CultureInfo.InvariantCulture),
-        "paper broker", true,
-        decided ? [] : [
-            new PlanCardAction("Approve", "approve", "/plan", "approve ab12 f00d", false, "Send 1 order to the paper broker (paper, no real money)?"),
-            new PlanCardAction("Decline", "decline", "/plan", "decline ab12 f00d", true, null),
+    internal static Card Card(bool decided = false) => new()
+    {
+        Key = "plan:ab12",
+        Title = "Trade plan: buy 5 AAPL",
+        Status = decided ? "Filled" : "Waiting for your approval",
+        Labels = ["paper broker (paper, no real money)", "plan ab12"],
+        Items = ["BUY 5 AAPL limit 190.00 (day) ≈ 950.00 USD" + (decided ? " — filled 5 at 190.00" : "")],
+        Body = "Rebalance <tech> & more",
+        Notes = ["Risk note: Near the daily limit"],
+        Footer = decided ? null : "Expires 12:15 UTC. Nothing is sent to the broker until you approve.",
+        Outcome = decided ? "Filled" : null,
+        Buttons = decided ? [] : [
+            new CardButton("Approve", "plan.approve", "/plan", "approve ab12 f00d", false, "Send 1 order to the paper broker (paper, no real money)?"),
+            new CardButton("Decline", "plan.decline", "/plan", "decline ab12 f00d", true, null),
         ],
-        decided ? "Filled" : null);
+    };
 
     [Fact]
     public void An_open_plan_has_approve_with_a_confirm_dialog_and_decline()
     {
-        var blocks = SlackBlocks.Plan(Card());
+        var blocks = SlackBlocks.Card(Card());
         Assert.Equal(["header", "section", "context", "actions"], blocks.Select(b => (string)b!["type"]!).ToArray());
         var buttons = blocks[^1]!["elements"]!.AsArray();
         var approve = buttons[0]!;
@@ -67,7 +73,7 @@ public class SlackRenderingTests
     [Fact]
     public void A_decided_plan_has_no_buttons_and_shows_its_outcome()
     {
-        var blocks = SlackBlocks.Plan(Card(decided: true));
+        var blocks = SlackBlocks.Card(Card(decided: true));
         Assert.DoesNotContain(blocks, b => (string)b!["type"]! == "actions");
         Assert.Contains("Outcome", blocks.ToJsonString(), StringComparison.Ordinal);
     }
@@ -75,7 +81,7 @@ public class SlackRenderingTests
     [Fact]
     public void A_button_value_over_2000_characters_is_refused()
     {
-        var card = Card() with { Actions = [new PlanCardAction("Approve", "approve", "/plan", new string('x', 2000), false, null)] };
-        Assert.Throws<InvalidOperationException>(() => SlackBlocks.Plan(card));
+        var card = Card() with { Buttons = [new CardButton("Approve", "plan.approve", "/plan", new string('x', 2000), false, null)] };
+        Assert.Throws<InvalidOperationException>(() => SlackBlocks.Card(card));
     }
 }

@@ -86,17 +86,17 @@ public class TelegramMapperTests
     [Fact]
     public void Callback_data_fits_in_64_bytes_and_round_trips()
     {
-        var approve = new PlanCardAction("Approve", "approve", "/plan", "approve ab12cd34 0123456789ab", false, null);
-        var data = TelegramCallbackData.ForPlan(approve)!;
+        var approve = new CardButton("Approve", "plan.approve", "/plan", "approve ab12cd34 0123456789ab");
+        var data = TelegramCallbackData.For(approve.ToInvoke())!;
         Assert.True(Encoding.UTF8.GetByteCount(data) <= 64);
         Assert.Equal("approve ab12cd34 0123456789ab", TelegramCallbackData.Parse(data)!.Data["args"]);
 
         var schedule = new MessageButton("Pause", "/schedule", new Dictionary<string, string> { ["args"] = "pause " + Guid.NewGuid() });
-        var scheduleData = TelegramCallbackData.ForButton(schedule)!;
+        var scheduleData = TelegramCallbackData.For(new ActionInvoke(schedule.Action, schedule.Data!))!;
         Assert.True(Encoding.UTF8.GetByteCount(scheduleData) <= 64);
         Assert.Equal("/schedule", TelegramCallbackData.Parse(scheduleData)!.Name);
 
-        Assert.Null(TelegramCallbackData.ForButton(new MessageButton("x", "/memory", new Dictionary<string, string> { ["args"] = new string('é', 40) })));
+        Assert.Null(TelegramCallbackData.For(new ActionInvoke("/memory", new Dictionary<string, string> { ["args"] = new string('é', 40) })));
         Assert.Null(TelegramCallbackData.Parse("p:approve:only"));
         Assert.Null(TelegramCallbackData.Parse("garbage"));
     }
