@@ -1,3 +1,5 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
 using Anthropic;
 using Bot.Agent.Commands;
 using Bot.Agent.Llm;
@@ -8,6 +10,8 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using OpenAI;
+using OpenAI.Chat;
 
 namespace Bot.Agent;
 
@@ -50,9 +54,27 @@ public static class AgentServiceCollectionExtensions
                     : new AnthropicClient { ApiKey = options.ApiKey!, BaseUrl = options.BaseUrl };
                 return client.AsIChatClient(options.Model!, options.MaxOutputTokens);
             case LlmOptions.OpenAI:
-                return OpenAIChatClient.Create(options.ApiKey!, options.Model!, options.BaseUrl);
+                return CreateOpenAIChatClient(options);
             default:
                 throw new InvalidOperationException("No language model is configured (Llm:Provider is none).");
         }
+    }
+
+    /// <summary>
+    /// The official OpenAI package's Chat Completions client behind Microsoft's <see cref="IChatClient"/> adapter
+    /// (<c>Microsoft.Extensions.AI.OpenAI</c>). <c>Llm:BaseUrl</c> is the API root including <c>/v1</c>, as the SDK expects.
+    /// The output-token limit travels with each request (<see cref="ChatOptions.MaxOutputTokens"/>).
+    /// </summary>
+    private static IChatClient CreateOpenAIChatClient(LlmOptions options)
+    {
+        // A retry policy of our own: the shared ClientRetryPolicy.Default of System.ClientModel 1.16 has a zero initial
+        // delay (its static initializer runs before the 0.8 s default it reads), so it re-sent a 429 three times within
+        // a few milliseconds. A new instance backs off as designed: 0.8 s, 1.6 s, 3.2 s, or longer when Retry-After says so.
+        var clientOptions = new OpenAIClientOptions { RetryPolicy = new ClientRetryPolicy() };
+        if (!string.IsNullOrEmpty(options.BaseUrl))
+        {
+            clientOptions.Endpoint = new Uri(options.BaseUrl);
+        }
+        return new ChatClient(options.Model!, new ApiKeyCredential(options.ApiKey!), clientOptions).AsIChatClient();
     }
 }

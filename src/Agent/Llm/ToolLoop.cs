@@ -19,11 +19,18 @@ public interface IToolLoopObserver
 public sealed record ToolLoopResult(string Text, int Iterations, bool HitIterationCap);
 
 /// <summary>
-/// The agent's tool-calling loop, written here (Microsoft's function-invoking client is not in this registry):
-/// ask the model; run every tool it calls, in parallel; feed the results back; repeat until it answers in text or
-/// the iteration cap is reached, then ask once more without tools. A tool failure becomes a result the model can
-/// read. Cancellation stops it between and during steps.
+/// The agent's tool-calling loop: ask the model; run every tool it calls, in parallel; feed the results back; repeat
+/// until it answers in text or the iteration cap is reached, then ask once more without tools. A tool failure becomes
+/// a result the model can read. Cancellation stops it between and during steps.
 /// </summary>
+/// <remarks>
+/// Ours rather than Microsoft.Extensions.AI's <c>FunctionInvokingChatClient</c>, whose hooks do not cover what a turn
+/// needs: it has no point between the model's tool calls and their invocation to persist the step (only a per-function
+/// invoker, which would persist parallel results in completion order, not call order); at its iteration cap it returns
+/// the unanswered tool calls instead of asking for an answer; it answers unknown tools and unreadable arguments with its
+/// own text, bypassing the invoker; and a failure marked for the provider (<see cref="FunctionResultContent.Exception"/>,
+/// Anthropic's <c>is_error</c>) counts towards its consecutive-error limit, past which it throws into the turn.
+/// </remarks>
 public sealed class ToolLoop(IChatClient chat)
 {
     private static readonly TimeSpan ToolTimeout = TimeSpan.FromSeconds(60);
