@@ -5,6 +5,7 @@ using Bot.Agent.Commands;
 using Bot.Agent.Llm;
 using Bot.Agent.Memory;
 using Bot.Pipeline;
+using Bot.Pipeline.Actions;
 using Bot.Agent.Tools;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
@@ -25,6 +26,7 @@ public static class AgentServiceCollectionExtensions
         services.AddScoped<IChatCommand, NewThreadCommand>();
         services.AddScoped<IChatCommand, ThreadsCommand>();
         services.AddScoped<IChatCommand, MemoryCommand>();
+        services.AddScoped<ICardActionHandler, MemoryActionHandler>();
         services.AddScoped<CommandAgent>();
 
         services.AddScoped<MemoryStore>();

@@ -21,13 +21,17 @@ public sealed record TranscriptEcho(string ActivityId, string ActivityJson);
 /// <summary>Builds a channel's transcript echo once the message's inbox id is known.</summary>
 public delegate TranscriptEcho TranscriptEchoFactory(Guid inboxId);
 
+/// <summary>A schedule's firing: whose it is, where it is delivered, and the title of the fresh thread it runs in.</summary>
+public sealed record ScheduledRun(Guid UserId, Guid ConversationId, string Title);
+
 /// <summary>A message to queue in the outbox together with an event its channel already answered (a card update).</summary>
 public sealed record QueuedOutgoing(Guid ThreadId, Guid ConversationId, string Channel, OutgoingMessage Message);
 
 /// <summary>
-/// Step 3 of the message flow: resolve the user, conversation and thread, and write the inbox row (unique on channel +
-/// platform event id) together with the user's thread event, durably, before the channel answers the platform; a
-/// duplicate delivery stops here. Messages arriving together are written together (group commit): each waits for the
+/// The inbox's one door (docs/architecture.md, "Recording"): resolves the user, conversation and thread, and writes the
+/// inbox row (unique on channel + platform event id) together with the user's thread event, durably, before the channel
+/// answers the platform; a duplicate delivery stops here. Every channel, the card-action router and schedule firings
+/// record through it. Messages arriving together are written together (group commit): each waits for the
 /// commit of the batch it rode in, and a batch is one call of the database function <c>record_inbound</c>, so under
 /// load the cost of a round trip and a WAL flush is shared by many messages, and an idle system writes each message
 /// at once.
@@ -89,11 +93,32 @@ public sealed partial class InboxRecorder : IAsyncDisposable
         return RecordAsync(message, null, alsoQueue, cancellationToken);
     }
 
+    /// <summary>
+    /// Records a schedule's firing in the caller's transaction (the caller holds the schedule's row lock and writes the
+    /// run's own row with it): a fresh thread titled after the schedule that the conversation does not point at, the
+    /// prompt as its first event, and the inbox row, whose event id makes a second firing of the same occurrence a
+    /// duplicate. The turn workers are woken when the caller commits.
+    /// </summary>
+    public async Task<InboundRecord> RecordScheduledAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IncomingMessage message, ScheduledRun run, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var items = "[" + Sql.WithoutNul(Encoding.UTF8.GetString(Item(message, Guid.CreateVersion7(now), null, [], now, settings.OutboxExpiryMinutes, run))) + "]";
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(Sql.Command("SELECT * FROM record_inbound($1)", Sql.Jsonb(items)));
+        batch.BatchCommands.Add(Sql.Command($"SELECT pg_notify('{PipelineSignals.InboxChannel}', '')"));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            throw new InvalidOperationException("record_inbound returned no row for a schedule's firing.");
+        }
+        return new InboundRecord(reader.GetGuid(1), reader.GetGuid(2), reader.GetGuid(3), reader.GetGuid(4), reader.GetGuid(5), reader.GetBoolean(6));
+    }
+
     private async Task<InboundRecord> RecordAsync(IncomingMessage message, TranscriptEchoFactory? echo, IReadOnlyList<QueuedOutgoing> alsoQueue, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var inboxId = Guid.CreateVersion7(now);
-        var pending = new Pending(Item(message, inboxId, echo?.Invoke(inboxId), alsoQueue, now, settings.OutboxExpiryMinutes), message.Address.Channel, message.Address.ConversationId)
+        var pending = new Pending(Item(message, inboxId, echo?.Invoke(inboxId), alsoQueue, now, settings.OutboxExpiryMinutes, null), message.Address.Channel, message.Address.ConversationId)
         {
             QueuesOutgoing = alsoQueue.Count > 0,
         };
@@ -217,8 +242,8 @@ public sealed partial class InboxRecorder : IAsyncDisposable
         return Sql.WithoutNul(Encoding.UTF8.GetString(buffer.WrittenSpan));
     }
 
-    /// <summary>One message as an item of <c>record_inbound</c> (see migration 0007), with its ids made here.</summary>
-    private static byte[] Item(IncomingMessage message, Guid inboxId, TranscriptEcho? echo, IReadOnlyList<QueuedOutgoing> alsoQueue, DateTimeOffset now, int outboxExpiryMinutes)
+    /// <summary>One message as an item of <c>record_inbound</c> (migrations 0007 and 0009), with its ids made here.</summary>
+    private static byte[] Item(IncomingMessage message, Guid inboxId, TranscriptEcho? echo, IReadOnlyList<QueuedOutgoing> alsoQueue, DateTimeOffset now, int outboxExpiryMinutes, ScheduledRun? scheduled)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
         using (var json = new Utf8JsonWriter(buffer))
@@ -259,17 +284,17 @@ public sealed partial class InboxRecorder : IAsyncDisposable
                 json.WriteStartArray("outbox");
                 foreach (var queued in alsoQueue)
                 {
-                    json.WriteStartObject();
-                    json.WriteString("id", queued.Message.Id);
-                    json.WriteString("thread_id", queued.ThreadId);
-                    json.WriteString("conversation_id", queued.ConversationId);
-                    json.WriteString("channel", queued.Channel);
-                    json.WritePropertyName("payload");
-                    JsonSerializer.Serialize(json, queued.Message, BotJson.Options);
-                    json.WriteString("expires_at", now.AddMinutes(outboxExpiryMinutes));
-                    json.WriteEndObject();
+                    OutboxRows.Write(json, queued.Message, queued.ThreadId, queued.ConversationId, queued.Channel, now.AddMinutes(outboxExpiryMinutes));
                 }
                 json.WriteEndArray();
+                json.WriteEndObject();
+            }
+            if (scheduled is not null)
+            {
+                json.WriteStartObject("scheduled");
+                json.WriteString("user_id", scheduled.UserId);
+                json.WriteString("conversation_id", scheduled.ConversationId);
+                json.WriteString("title", scheduled.Title);
                 json.WriteEndObject();
             }
             if (echo is not null)

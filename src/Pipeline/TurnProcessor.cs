@@ -249,20 +249,14 @@ public sealed partial class TurnProcessor(
     private async Task WriteStepAsync(InboxItem item, string owner, string role, EventContent content, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
+        // Through the events' door, and only while this worker holds the thread (no row comes back otherwise).
         await using var command = dataSource.CreateCommand(
-            """
-            INSERT INTO thread_events (id, thread_id, role, content, created_at, turn_id)
-            SELECT $1, $2, $3, $4, $5, $6
-            WHERE EXISTS (SELECT 1 FROM threads WHERE id = $2 AND lease_owner = $7)
-            """);
-        command.Parameters.Add(new() { Value = Guid.CreateVersion7(now) });
+            "SELECT append_thread_events($1, $2, $3) WHERE EXISTS (SELECT 1 FROM threads WHERE id = $1 AND lease_owner = $4)");
         command.Parameters.Add(new() { Value = item.ThreadId });
-        command.Parameters.Add(new() { Value = role });
-        command.Parameters.Add(Jsonb(BotJson.Serialize(content)));
-        command.Parameters.Add(new() { Value = now });
         command.Parameters.Add(new() { Value = item.Id });
+        command.Parameters.Add(Jsonb(ThreadEventRows.Array([(Guid.CreateVersion7(now), role, content, now)])));
         command.Parameters.Add(new() { Value = owner });
-        if (await command.ExecuteNonQueryAsync(cancellationToken) != 1)
+        if (await command.ExecuteScalarAsync(cancellationToken) is not 1)
         {
             LogLeaseLost(logger, item.ThreadId);
             throw new OperationCanceledException("Lost the lease on the thread; another worker continues this turn.");
@@ -313,37 +307,26 @@ public sealed partial class TurnProcessor(
             json.WriteString("thread_id", item.ThreadId);
             json.WriteString("conversation_id", item.ConversationId);
             json.WriteString("user_id", item.UserId);
-            json.WriteString("channel", item.Channel);
             json.WriteString("owner", owner);
             json.WriteString("status", (error is null ? InboxStatus.Done : InboxStatus.Failed).ToString());
             json.WriteString("error", error);
             json.WriteString("at", now);
             json.WriteNumber("lease_seconds", settings.Lease.TotalSeconds);
             json.WriteString("title", turn.ProposedTitle);
-            json.WriteString("expires_at", now.AddMinutes(settings.OutboxExpiryMinutes));
             json.WriteStartArray("events");
             var at = now;
             foreach (var (role, content) in turn.Events)
             {
                 // Strictly increasing timestamps keep a turn's events in order within the thread.
                 at = at.AddTicks(10);
-                json.WriteStartObject();
-                json.WriteString("id", Guid.CreateVersion7(at));
-                json.WriteString("role", role);
-                json.WritePropertyName("content");
-                System.Text.Json.JsonSerializer.Serialize(json, content, BotJson.Options);
-                json.WriteString("at", at);
-                json.WriteEndObject();
+                ThreadEventRows.Write(json, Guid.CreateVersion7(at), role, content, at);
             }
             json.WriteEndArray();
             json.WriteStartArray("outbox");
+            var expires = now.AddMinutes(settings.OutboxExpiryMinutes);
             foreach (var outgoing in turn.Outgoing)
             {
-                json.WriteStartObject();
-                json.WriteString("id", outgoing.Id);
-                json.WritePropertyName("payload");
-                System.Text.Json.JsonSerializer.Serialize(json, outgoing, BotJson.Options);
-                json.WriteEndObject();
+                OutboxRows.Write(json, outgoing, item.ThreadId, item.ConversationId, item.Channel, expires);
             }
             json.WriteEndArray();
             if (turn.NewThreadRequested)

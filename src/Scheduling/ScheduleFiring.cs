@@ -21,6 +21,7 @@ public enum FiringOutcome { Queued, Skipped, NothingDue, Paused, Gone }
 /// </summary>
 public sealed partial class ScheduleFiring(
     NpgsqlDataSource dataSource,
+    InboxRecorder inbox,
     PipelineSignals signals,
     TimeProvider clock,
     IOptions<SchedulingOptions> options,
@@ -55,7 +56,11 @@ public sealed partial class ScheduleFiring(
         switch (FiringDecision.Decide(rule, schedule.StartsAt, schedule.LastFireAt, now, grace))
         {
             case FiringDecision.Run run:
-                await QueueRunAsync(connection, transaction, schedule, run.Occurrence, channel, address, isGroup, platformUserId, firedBy, now, cancellationToken);
+                if (!await QueueRunAsync(connection, transaction, schedule, run.Occurrence, channel, address, isGroup, platformUserId, firedBy, now, cancellationToken))
+                {
+                    // This occurrence is in the inbox already (another replica recorded it): nothing more to do.
+                    return FiringOutcome.NothingDue;
+                }
                 await transaction.CommitAsync(cancellationToken);
                 signals.Inbox.Set();
                 LogQueued(logger, schedule.Id, run.Occurrence);
@@ -108,13 +113,11 @@ public sealed partial class ScheduleFiring(
         return (schedule, reader.GetString(11), reader.GetString(12), reader.GetBoolean(13), reader.IsDBNull(14) ? null : reader.GetString(14));
     }
 
-    private static async Task QueueRunAsync(
+    /// <summary>Records the run's message through the inbox's door, then the run row and the schedule's last firing, in the caller's transaction.</summary>
+    private async Task<bool> QueueRunAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, Schedule schedule, DateTimeOffset occurrence,
         string channel, string address, bool isGroup, string? platformUserId, string firedBy, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var threadId = Guid.CreateVersion7(now);
-        var eventId = Guid.CreateVersion7(now);
-        var inboxId = Guid.CreateVersion7(now);
         var message = new IncomingMessage
         {
             // No thread key: on channels with threads of their own the run starts a new top-level message.
@@ -126,32 +129,24 @@ public sealed partial class ScheduleFiring(
             Timestamp = occurrence,
             ScheduleId = schedule.Id,
         };
+        var recorded = await inbox.RecordScheduledAsync(connection, transaction, message, new ScheduledRun(schedule.UserId, schedule.ConversationId, schedule.Title), cancellationToken);
+        if (recorded.Duplicate)
+        {
+            return false;
+        }
 
         await using var batch = new NpgsqlBatch(connection, transaction);
-        // A thread of its own that the conversation does not point at: the user's current thread is left alone.
-        batch.BatchCommands.Add(Command(
-            "INSERT INTO threads (id, user_id, conversation_id, title, status, created_at, updated_at) VALUES ($1, $2, $3, $4, 'Active', $5, $5)",
-            threadId, schedule.UserId, schedule.ConversationId, schedule.Title, now));
-        batch.BatchCommands.Add(Command(
-            "INSERT INTO thread_events (id, thread_id, role, content, created_at) VALUES ($1, $2, $3, $4, $5)",
-            eventId, threadId, EventRoles.User, Jsonb(BotJson.Serialize(new EventContent { Text = schedule.Prompt })), now));
-        batch.BatchCommands.Add(Command(
-            """
-            INSERT INTO inbox (id, channel, event_id, thread_id, conversation_id, user_id, thread_event_id, payload, status, attempts, received_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'Pending', 0, $9)
-            """,
-            inboxId, channel, message.EventId, threadId, schedule.ConversationId, schedule.UserId, eventId, Jsonb(BotJson.Serialize(message)), now));
         batch.BatchCommands.Add(Command(
             """
             INSERT INTO schedule_runs (id, schedule_id, fire_time, status, thread_id, inbox_id, fired_by, created_at)
-            VALUES ($1, $2, $3, 'Queued', $4, $5, $6, $7)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
             """,
-            Guid.CreateVersion7(now), schedule.Id, occurrence, threadId, inboxId, firedBy, now));
+            Guid.CreateVersion7(now), schedule.Id, occurrence, nameof(ScheduleRunStatus.Queued), recorded.ThreadId, recorded.InboxId, firedBy, now));
         batch.BatchCommands.Add(Command(
-            "UPDATE schedules SET last_fire_at = $2, last_run_at = $3, last_status = 'Queued', last_error = NULL WHERE id = $1",
-            schedule.Id, occurrence, now));
-        batch.BatchCommands.Add(Command($"SELECT pg_notify('{PipelineSignals.InboxChannel}', '')"));
+            "UPDATE schedules SET last_fire_at = $2, last_run_at = $3, last_status = $4, last_error = NULL WHERE id = $1",
+            schedule.Id, occurrence, now, nameof(ScheduleRunStatus.Queued)));
         await batch.ExecuteNonQueryAsync(cancellationToken);
+        return true;
     }
 
     private static async Task RecordSkipAsync(
@@ -161,12 +156,12 @@ public sealed partial class ScheduleFiring(
         batch.BatchCommands.Add(Command(
             """
             INSERT INTO schedule_runs (id, schedule_id, fire_time, status, fired_by, created_at, settled_at, error)
-            VALUES ($1, $2, $3, 'Skipped', $4, $5, $5, $6)
+            VALUES ($1, $2, $3, $4, $5, $6, $6, $7)
             """,
-            Guid.CreateVersion7(now), scheduleId, occurrence, firedBy, now, why));
+            Guid.CreateVersion7(now), scheduleId, occurrence, nameof(ScheduleRunStatus.Skipped), firedBy, now, why));
         batch.BatchCommands.Add(Command(
-            "UPDATE schedules SET last_fire_at = $2, last_run_at = $3, last_status = 'Skipped', last_error = $4 WHERE id = $1",
-            scheduleId, occurrence, now, why));
+            "UPDATE schedules SET last_fire_at = $2, last_run_at = $3, last_status = $4, last_error = $5 WHERE id = $1",
+            scheduleId, occurrence, now, nameof(ScheduleRunStatus.Skipped), why));
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 

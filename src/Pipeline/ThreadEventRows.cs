@@ -1,0 +1,49 @@
+using System.Text.Json;
+using Bot.Pipeline.Model;
+
+namespace Bot.Pipeline;
+
+/// <summary>
+/// A thread event as <c>append_thread_events</c> takes it (migration 0009). Thread events have one door: that function
+/// writes every one (the person's message in <c>record_inbound</c>, a turn's steps and replies, a message sent outside a
+/// turn), from the JSON written here or, for the person's message, by <c>record_inbound</c> from its own item.
+/// </summary>
+internal static class ThreadEventRows
+{
+    public static void Write(Utf8JsonWriter json, Guid id, string role, EventContent content, DateTimeOffset at)
+    {
+        json.WriteStartObject();
+        json.WriteString("id", id);
+        json.WriteString("role", role);
+        json.WritePropertyName("content");
+        JsonSerializer.Serialize(json, content, BotJson.Options);
+        json.WriteString("at", at);
+        json.WriteEndObject();
+    }
+
+    /// <summary>A JSON array of events, for the function's parameter.</summary>
+    public static string Array(IEnumerable<(Guid Id, string Role, EventContent Content, DateTimeOffset At)> events) =>
+        JsonArrays.Write(json =>
+        {
+            foreach (var (id, role, content, at) in events)
+            {
+                Write(json, id, role, content, at);
+            }
+        });
+}
+
+/// <summary>Writes a JSON array through a callback into a string (the door functions take their rows as jsonb).</summary>
+internal static class JsonArrays
+{
+    public static string Write(Action<Utf8JsonWriter> items)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            items(json);
+            json.WriteEndArray();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+}
