@@ -124,7 +124,7 @@ public class LlmAgentTests(LlmFactory app) : IClassFixture<LlmFactory>
         await driver.RunAsync(inbound.ThreadId);
 
         Assert.Equal("Proposed", await app.Database.ScalarAsync<string>("SELECT status FROM trade_plans WHERE thread_id = $1", inbound.ThreadId));
-        Assert.Equal(1, await app.Database.CountAsync("SELECT count(*) FROM outbox WHERE thread_id = $1 AND payload->'plan' IS NOT NULL", inbound.ThreadId));
+        Assert.Equal(1, await app.Database.CountAsync("SELECT count(*) FROM outbox WHERE thread_id = $1 AND payload->'card' IS NOT NULL", inbound.ThreadId));
         Assert.Equal("I proposed the plan; approve it on the card if it looks right.", await driver.LastReplyAsync(inbound.ThreadId));
         var result = app.Chat.Calls[1].Messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Single();
         Assert.Contains("Nothing is executed unless they press Approve", result.Result!.ToString(), StringComparison.Ordinal);

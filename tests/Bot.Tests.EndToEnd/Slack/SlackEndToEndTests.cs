@@ -72,7 +72,7 @@ public class SlackEndToEndTests
         Assert.NotNull(approve["confirm"]);
         Assert.Equal("danger", (string?)actions.Single(a => a != approve)!["style"]);
         var cardTs = await Eventually.GetAsync(
-            () => db.ScalarAsync<string>("SELECT platform_message_id FROM outbox WHERE status = 'Sent' AND payload->'plan' IS NOT NULL ORDER BY seq LIMIT 1"),
+            () => db.ScalarAsync<string>("SELECT platform_message_id FROM outbox WHERE status = 'Sent' AND payload->'card' IS NOT NULL ORDER BY seq LIMIT 1"),
             id => id is not null, "the card's platform id", Wait);
         var ts = cardTs!.Split(':')[1];
 

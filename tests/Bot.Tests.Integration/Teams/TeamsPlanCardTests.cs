@@ -75,7 +75,7 @@ public class TeamsPlanCardTests(TeamsHostFixture fixture) : IClassFixture<TeamsH
         var card = await ProposeAsync(conversation, user);
         var approve = card["actions"]!.AsArray().Select(a => a!.AsObject()).Single(a => a["verb"]?.GetValue<string>() == "plan.approve");
         var cardOutboxId = await db.ScalarAsync<Guid>(
-            "SELECT o.id FROM outbox o JOIN conversations c ON c.id = o.conversation_id WHERE c.address = $1 AND o.payload ? 'plan'", conversation);
+            "SELECT o.id FROM outbox o JOIN conversations c ON c.id = o.conversation_id WHERE c.address = $1 AND o.payload ? 'card'", conversation);
         var cardMessageId = await db.ScalarAsync<string>("SELECT platform_message_id FROM outbox WHERE id = $1", cardOutboxId);
         var threadId = await db.ScalarAsync<Guid>("SELECT thread_id FROM outbox WHERE id = $1", cardOutboxId);
         Assert.StartsWith("act-", cardMessageId, StringComparison.Ordinal);
