@@ -36,7 +36,7 @@ public sealed record QueuedOutgoing(Guid ThreadId, Guid ConversationId, string C
 /// load the cost of a round trip and a WAL flush is shared by many messages, and an idle system writes each message
 /// at once.
 /// </summary>
-public sealed partial class InboxRecorder : IAsyncDisposable
+public sealed partial class InboxRecorder
 {
     private const int MaxBatch = 128;
     private const int Writers = 2;
@@ -49,7 +49,6 @@ public sealed partial class InboxRecorder : IAsyncDisposable
     private readonly PipelineOptions settings;
     private readonly ILogger<InboxRecorder> logger;
     private readonly Channel<Pending> queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
-    private readonly Task[] writers;
 
     public InboxRecorder(NpgsqlDataSource dataSource, TimeProvider clock, PipelineSignals signals, PgNotifier notifier, Microsoft.Extensions.Options.IOptions<PipelineOptions> options, ILogger<InboxRecorder> logger)
     {
@@ -59,7 +58,6 @@ public sealed partial class InboxRecorder : IAsyncDisposable
         this.notifier = notifier;
         settings = options.Value;
         this.logger = logger;
-        writers = Enumerable.Range(0, Writers).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
     }
 
     /// <summary>
@@ -129,12 +127,14 @@ public sealed partial class InboxRecorder : IAsyncDisposable
         return await pending.Completion.Task.WaitAsync(cancellationToken);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        // Write what is queued (each caller is still waiting for its answer), then stop.
-        queue.Writer.TryComplete();
-        await Task.WhenAll(writers);
-    }
+    /// <summary>
+    /// Writes batches until <see cref="Complete"/> is called and everything queued before it is written (each caller is
+    /// still waiting for its answer). <see cref="InboxBatchWriter"/> runs it for the host's lifetime.
+    /// </summary>
+    internal Task RunWritersAsync() => Task.WhenAll(Enumerable.Range(0, Writers).Select(_ => Task.Run(WriteLoopAsync)));
+
+    /// <summary>Takes no more messages; those already queued are still written.</summary>
+    internal void Complete() => queue.Writer.TryComplete();
 
     private async Task WriteLoopAsync()
     {

@@ -18,6 +18,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddScoped<ThreadQueries>();
         services.AddScoped<CardActionRouter>();
         services.AddSingleton<LiveUpdates>();
+        services.AddHostedService<InboxBatchWriter>();
         services.AddHostedService<PgNotificationListener>();
         services.AddHostedService<TurnWorker>();
         services.AddHostedService<OutboxWorker>();

@@ -43,28 +43,3 @@ internal static class WorkerIdentity
     public static string Create(string role) =>
         $"{Environment.MachineName}:{Environment.ProcessId}:{role}:{Guid.NewGuid().ToString("N")[..8]}";
 }
-
-/// <summary>Exponential backoff with jitter, capped.</summary>
-public static class Backoff
-{
-    public static TimeSpan For(int attempt, TimeSpan initial, TimeSpan max)
-    {
-        var exponent = Math.Min(Math.Max(attempt - 1, 0), 30);
-        var delay = initial.TotalMilliseconds * Math.Pow(2, exponent);
-        delay = Math.Min(delay, max.TotalMilliseconds);
-        // Up to 20% jitter so replicas retrying together spread out.
-        delay *= 1 - (Random.Shared.NextDouble() * 0.2);
-        return TimeSpan.FromMilliseconds(delay);
-    }
-
-    public static async Task DelayAsync(int attempt, TimeSpan initial, TimeSpan max, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Task.Delay(For(attempt, initial, max), cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-}

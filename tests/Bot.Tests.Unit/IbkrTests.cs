@@ -114,8 +114,8 @@ public class IbkrTests
     [Fact]
     public void Keepalive_backoff_doubles_from_one_second_to_a_minute()
     {
-        Assert.Equal([1, 2, 4, 8, 16, 32, 60, 60], Enumerable.Range(1, 8).Select(n => KeepAliveBackoff.After(n).TotalSeconds));
-        Assert.Equal(60, KeepAliveBackoff.After(int.MaxValue).TotalSeconds);
+        Assert.Equal([1, 2, 4, 8, 16, 32, 60, 60], Enumerable.Range(1, 8).Select(n => IbkrKeepAlive.Retry.After(n).TotalSeconds));
+        Assert.Equal(60, IbkrKeepAlive.Retry.After(int.MaxValue).TotalSeconds);
     }
 
     [Fact]

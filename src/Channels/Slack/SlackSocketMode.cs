@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Bot.Pipeline;
 
 namespace Bot.Channels.Slack;
 
@@ -14,13 +15,15 @@ namespace Bot.Channels.Slack;
 /// </summary>
 public sealed class SlackSocketMode(SlackClient client, SlackInbound inbound, IOptions<SlackOptions> options, ILogger<SlackSocketMode> logger) : BackgroundService
 {
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(60);
+    private static readonly Backoff Reconnect = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var backoff = TimeSpan.FromSeconds(1);
+        var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
+            failures++;
+            TimeSpan? wish = null;
             try
             {
                 var opened = await client.OpenConnectionAsync(options.Value.AppToken!, stoppingToken);
@@ -28,16 +31,13 @@ public sealed class SlackSocketMode(SlackClient client, SlackInbound inbound, IO
                 {
                     if (await RunConnectionAsync(new Uri(address), stoppingToken))
                     {
-                        backoff = TimeSpan.FromSeconds(1);
+                        failures = 1;
                     }
                 }
                 else
                 {
                     SlackLog.SocketOpenFailed(logger, opened.Error ?? "no url");
-                    if (opened.RetryAfter is { } wish && wish > backoff)
-                    {
-                        backoff = wish;
-                    }
+                    wish = opened.RetryAfter;
                 }
             }
             catch (Exception exception) when (exception is WebSocketException or HttpRequestException or JsonException or IOException)
@@ -48,6 +48,12 @@ public sealed class SlackSocketMode(SlackClient client, SlackInbound inbound, IO
             {
                 return;
             }
+            // Slack's Retry-After wins when it asks for longer.
+            var backoff = Reconnect.After(failures);
+            if (wish > backoff)
+            {
+                backoff = wish.Value;
+            }
             SlackLog.SocketReconnecting(logger, backoff);
             try
             {
@@ -57,7 +63,6 @@ public sealed class SlackSocketMode(SlackClient client, SlackInbound inbound, IO
             {
                 return;
             }
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
         }
     }
 

@@ -1,22 +1,10 @@
+using Bot.Pipeline;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Bot.Finance.Ibkr;
-
-/// <summary>The wait after the n-th failure in a row: 1 s, doubling, at most 60 s.</summary>
-public static class KeepAliveBackoff
-{
-    public static readonly TimeSpan Initial = TimeSpan.FromSeconds(1);
-    public static readonly TimeSpan Max = TimeSpan.FromSeconds(60);
-
-    public static TimeSpan After(int failures)
-    {
-        var exponent = Math.Clamp(failures - 1, 0, 30);
-        return TimeSpan.FromSeconds(Math.Min(Initial.TotalSeconds * Math.Pow(2, exponent), Max.TotalSeconds));
-    }
-}
 
 /// <summary>
 /// Keeps the IBKR gateway session alive: <c>/tickle</c> every <see cref="IbkrOptions.KeepAliveSeconds"/>. When the
@@ -25,6 +13,9 @@ public static class KeepAliveBackoff
 /// </summary>
 public sealed partial class IbkrKeepAlive(IServiceProvider services, IOptions<IbkrOptions> options, TimeProvider clock, ILogger<IbkrKeepAlive> logger) : BackgroundService
 {
+    /// <summary>The wait after the n-th failure in a row: 1 s, doubling, at most 60 s (one gateway per host: no jitter needed).</summary>
+    public static readonly Backoff Retry = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), Jitter: 0);
+
     /// <summary>How the loop waits; tests replace it to record the delays instead of sleeping.</summary>
     internal Func<TimeSpan, CancellationToken, Task> Delay { get; init; } = (delay, token) => Task.Delay(delay, clock, token);
 
@@ -52,7 +43,7 @@ public sealed partial class IbkrKeepAlive(IServiceProvider services, IOptions<Ib
             }
             try
             {
-                await Delay(alive ? TimeSpan.FromSeconds(options.Value.KeepAliveSeconds) : KeepAliveBackoff.After(failures), stoppingToken);
+                await Delay(alive ? TimeSpan.FromSeconds(options.Value.KeepAliveSeconds) : Retry.After(failures), stoppingToken);
             }
             catch (OperationCanceledException)
             {
