@@ -1,0 +1,14 @@
+using Telegram.Bot;
+
+namespace Bot.Channels.Telegram;
+
+/// <summary>How the channel's <see cref="TelegramBotClient"/> is made, in one place for the host and the tests.</summary>
+public static class TelegramBotClientFactory
+{
+    /// <summary>
+    /// Pointed at <c>Telegram:ApiBaseUrl</c>. <c>RetryThreshold = 0</c>: Telegram.Bot would otherwise sleep through a
+    /// 429 itself; the outbox owns retries (persisted, with an expiry) and the polling loop its backoff.
+    /// </summary>
+    public static TelegramBotClient Create(TelegramOptions options, HttpClient http) =>
+        new(new TelegramBotClientOptions(options.BotToken!, options.ApiBaseUrl) { RetryThreshold = 0 }, http);
+}
