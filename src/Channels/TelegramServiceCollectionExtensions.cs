@@ -21,8 +21,8 @@ public static class TelegramServiceCollectionExtensions
         {
             return services;
         }
-        // No request logging: the request URL carries the bot token. The timeout outlasts the 25 s long poll.
-        services.AddHttpClient(HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(40)).RemoveAllLoggers()
+        // No request logging: the request URL carries the bot token. The timeout outlasts the long poll.
+        services.AddHttpClient(HttpClientName, http => http.Timeout = TelegramBotClientFactory.HttpTimeout).RemoveAllLoggers()
             .AddTypedClient<ITelegramBotClient>((http, provider) =>
                 TelegramBotClientFactory.Create(provider.GetRequiredService<IOptions<TelegramOptions>>().Value, http));
         services.AddSingleton<TelegramBotInfo>();

@@ -32,7 +32,7 @@ public sealed class TelegramChannelSender(ITelegramBotClient client) : IChannelS
         long? topic = long.TryParse(message.ThreadKey, NumberStyles.Integer, CultureInfo.InvariantCulture, out var t) ? t : ThreadOf(delivery.ConversationReference);
         try
         {
-            if (delivery.ReplacesPlatformMessageId is { } replaced && long.TryParse(replaced, NumberStyles.Integer, CultureInfo.InvariantCulture, out var messageId))
+            if (delivery.ReplacesPlatformMessageId is { } replaced && int.TryParse(replaced, NumberStyles.Integer, CultureInfo.InvariantCulture, out var messageId))
             {
                 await EditAsync(chatId, messageId, markdown, keyboard, cancellationToken);
                 return new SendResult.Sent(replaced);
@@ -89,7 +89,7 @@ public sealed class TelegramChannelSender(ITelegramBotClient client) : IChannelS
         return lastId!;
     }
 
-    private async Task EditAsync(long chatId, long messageId, string markdown, InlineKeyboardMarkup? keyboard, CancellationToken cancellationToken)
+    private async Task EditAsync(long chatId, int messageId, string markdown, InlineKeyboardMarkup? keyboard, CancellationToken cancellationToken)
     {
         // An edit replaces one message: a card is short; anything longer keeps its first part.
         var rendered = TelegramHtml.Render(markdown);

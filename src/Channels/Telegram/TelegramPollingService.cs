@@ -8,8 +8,8 @@ namespace Bot.Channels.Telegram;
 /// <summary>
 /// Long polling (one box). Each update is recorded before the offset moves past it, and the offset is stored in the
 /// database, so a crash re-reads at most what was not yet recorded, and the inbox drops the repeats. Errors back off
-/// from 1 s doubling to 60 s, or as long as a 429 says. The HTTP client's timeout (40 s) outlasts the long poll
-/// (<see cref="TelegramRequests.LongPollSeconds"/>), so a quiet poll ends with Telegram's empty answer, not a timeout.
+/// from 1 s doubling to 60 s, or as long as a 429 says. The HTTP client's timeout
+/// (<see cref="TelegramBotClientFactory.HttpTimeout"/>) outlasts the long poll (<see cref="TelegramRequests.LongPollSeconds"/>), so a quiet poll ends with Telegram's empty answer, not a timeout.
 /// An empty answer is followed by a one-second pause, so a server that answers at once never makes this a busy loop.
 /// </summary>
 public sealed class TelegramPollingService(ITelegramBotClient client, TelegramBotInfo botInfo, TelegramUpdateHandler handler, TelegramStateStore state, ILogger<TelegramPollingService> logger)

@@ -26,10 +26,10 @@ public static class TelegramRequests
         ReplyMarkup = keyboard,
     };
 
-    public static EditMessageTextRequest EditMessageText(long chatId, long messageId, string text, ParseMode parseMode, InlineKeyboardMarkup keyboard) => new()
+    public static EditMessageTextRequest EditMessageText(long chatId, int messageId, string text, ParseMode parseMode, InlineKeyboardMarkup keyboard) => new()
     {
         ChatId = chatId,
-        MessageId = checked((int)messageId),
+        MessageId = messageId,
         Text = text,
         ParseMode = parseMode,
         ReplyMarkup = keyboard,

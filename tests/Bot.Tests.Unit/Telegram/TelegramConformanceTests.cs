@@ -48,6 +48,7 @@ public class TelegramConformanceTests
     [Fact]
     public void The_long_poll_ends_before_the_http_client_gives_up()
     {
+        Assert.True(TelegramBotClientFactory.HttpTimeout > TimeSpan.FromSeconds(TelegramRequests.LongPollSeconds + 5));
         var sent = JsonSerializer.SerializeToElement(TelegramRequests.GetUpdates(null), JsonBotAPI.Options);
         Assert.Equal(TelegramRequests.LongPollSeconds, sent.GetProperty("timeout").GetInt32());
         Assert.Equal(["message", "callback_query"], sent.GetProperty("allowed_updates").EnumerateArray().Select(u => u.GetString()));
