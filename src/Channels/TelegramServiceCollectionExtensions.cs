@@ -3,11 +3,14 @@ using Bot.Channels.Telegram;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Telegram.Bot;
 
 namespace Bot.Channels;
 
 public static class TelegramServiceCollectionExtensions
 {
+    public const string HttpClientName = "telegram";
+
     /// <summary>The Telegram channel: off unless <c>Telegram:BotToken</c> is set; polling by default, or webhook.</summary>
     public static IServiceCollection AddTelegramChannel(this IServiceCollection services, IConfiguration configuration)
     {
@@ -18,8 +21,10 @@ public static class TelegramServiceCollectionExtensions
         {
             return services;
         }
-        // No request logging: the request URL carries the bot token.
-        services.AddHttpClient<TelegramClient>(TelegramClient.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(40)).RemoveAllLoggers();
+        // No request logging: the request URL carries the bot token. The timeout outlasts the long poll.
+        services.AddHttpClient(HttpClientName, http => http.Timeout = TelegramBotClientFactory.HttpTimeout).RemoveAllLoggers()
+            .AddTypedClient<ITelegramBotClient>((http, provider) =>
+                TelegramBotClientFactory.Create(provider.GetRequiredService<IOptions<TelegramOptions>>().Value, http));
         services.AddSingleton<TelegramBotInfo>();
         services.AddSingleton<TelegramStateStore>();
         services.AddSingleton<TelegramUpdateHandler>();

@@ -5,8 +5,9 @@ using Bot.Tests.Support;
 namespace Bot.Tests.EndToEnd;
 
 /// <summary>
-/// The real host process against <c>telegram-test-api</c> (a fake Bot API on 127.0.0.1): long polling, replies,
-/// a plan card's inline keyboard approved once, webhook delivery deduplicated, and a crash between two updates.
+/// The real host process against <c>telegram-test-api</c> (a fake Bot API on 127.0.0.1, behind the normaliser that makes
+/// it answer as the Bot API does): long polling, replies, a plan card's inline keyboard approved once, webhook delivery
+/// deduplicated, and a crash between two updates.
 /// </summary>
 public class TelegramEndToEndTests
 {
@@ -49,7 +50,11 @@ public class TelegramEndToEndTests
         await telegram.SendCommandAsync(Token, Chat, "/help");
         var first = await WaitForMessagesAsync(telegram, 1, "the reply to /help");
         Assert.Contains("What I can do", Text(first[0].Message), StringComparison.Ordinal);
-        Assert.Equal("HTML", first[0].Message.GetProperty("parse_mode").GetString());
+        // Telegram.Bot writes "Html"; the Bot API reads parse_mode without regard to case.
+        Assert.Equal("HTML", first[0].Message.GetProperty("parse_mode").GetString(), ignoreCase: true);
+        // The command menu went out at start and conformed to setMyCommands in the spec (else the normaliser says 400).
+        var setMyCommands = Assert.Single(telegram.Normaliser.AnsweredForTheFake, c => c.Method == "setMyCommands");
+        Assert.Contains("\"command\":\"buy\"", setMyCommands.Request, StringComparison.Ordinal);
 
         await telegram.SendCommandAsync(Token, Chat, "/buy 5 AAPL limit 190");
         var withCard = await WaitForMessagesAsync(telegram, 2, "the plan card");
@@ -58,7 +63,7 @@ public class TelegramEndToEndTests
         Assert.StartsWith("p:approve:", approve, StringComparison.Ordinal);
         Assert.True(System.Text.Encoding.UTF8.GetByteCount(approve) <= 64);
 
-        await telegram.SendCallbackAsync(Token, Chat, approve);
+        await telegram.SendCallbackAsync(Token, Chat, card.MessageId, approve);
         await Eventually.GetAsync(() => db.CountAsync("SELECT count(*) FROM paper_orders"), n => n == 1, "the order to execute", TimeSpan.FromSeconds(90));
         var edited = await Eventually.GetAsync(
             async () => (await telegram.BotMessagesAsync(Token, Chat)).Single(m => m.MessageId == card.MessageId).Message,
@@ -66,7 +71,7 @@ public class TelegramEndToEndTests
         Assert.Contains("AAPL", Text(edited), StringComparison.Ordinal);
 
         var before = (await telegram.BotMessagesAsync(Token, Chat)).Count;
-        await telegram.SendCallbackAsync(Token, Chat, approve);
+        await telegram.SendCallbackAsync(Token, Chat, card.MessageId, approve);
         await WaitForMessagesAsync(telegram, before + 1, "the answer to the second press");
         await Eventually.GetAsync(() => db.CountAsync("SELECT count(*) FROM inbox WHERE status = 'Pending'"), n => n == 0, "the pipeline to settle", TimeSpan.FromSeconds(60));
         Assert.Equal(1, await db.CountAsync("SELECT count(*) FROM paper_orders"));
@@ -127,6 +132,12 @@ public class TelegramEndToEndTests
         await WaitForMessagesAsync(telegram, 1, "the reply");
         await Eventually.GetAsync(() => db.CountAsync("SELECT count(*) FROM outbox WHERE status = 'Pending'"), n => n == 0, "the outbox to settle", TimeSpan.FromSeconds(60));
         Assert.Single(await telegram.BotMessagesAsync(Token, Chat));
+
+        // The fake's own webhook call (after the host's setWebhook), relayed with the secret header as Telegram sends it.
+        await Eventually.GetAsync(() => Task.FromResult(host.Output.Contains("webhook mode", StringComparison.Ordinal)), started => started, "setWebhook to succeed");
+        await telegram.SendCommandAsync(Token, Chat, "/threads");
+        await WaitForMessagesAsync(telegram, 2, "the reply to an update the fake delivered by webhook");
+        Assert.Equal(2, await db.CountAsync("SELECT count(*) FROM inbox WHERE channel = 'telegram'"));
     }
 
     [Fact]

@@ -5,13 +5,16 @@ using System.Text.Json;
 namespace Bot.Tests.Support;
 
 /// <summary>
-/// <c>telegram-test-api</c> on 127.0.0.1 (a fake Bot API server). The test plays the user through its client routes
-/// and reads what the bot sent from its history. Disposing kills the Node process.
+/// <c>telegram-test-api</c> on 127.0.0.1 (a fake Bot API server) behind <see cref="TelegramApiNormaliser"/>, which makes
+/// its answers those of the real Bot API. The product talks to <see cref="ApiBaseUrl"/> (the normaliser); the test plays
+/// the user through the fake's client routes and reads what the bot sent from its history. Disposing stops both.
 /// </summary>
 public sealed class TelegramTestServer : IAsyncDisposable
 {
     private readonly Process process;
     private readonly HttpClient http;
+
+    private TelegramApiNormaliser? normaliser;
 
     private TelegramTestServer(Process process, int port)
     {
@@ -20,9 +23,13 @@ public sealed class TelegramTestServer : IAsyncDisposable
         http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
     }
 
+    /// <summary>The fake's own port (its client routes).</summary>
     public int Port { get; }
 
-    public string ApiBaseUrl => $"http://127.0.0.1:{Port}";
+    /// <summary>Where the product sends Bot API calls: the normaliser in front of the fake.</summary>
+    public string ApiBaseUrl => Normaliser.BaseUrl;
+
+    public TelegramApiNormaliser Normaliser => normaliser ?? throw new InvalidOperationException("not started");
 
     public static async Task<TelegramTestServer> StartAsync()
     {
@@ -49,6 +56,7 @@ public sealed class TelegramTestServer : IAsyncDisposable
             await server.DisposeAsync();
             throw new TimeoutException("telegram-test-api did not start (is tests/peers installed? ./bot test runs npm ci)");
         }
+        server.normaliser = await TelegramApiNormaliser.StartAsync($"http://127.0.0.1:{port}");
         return server;
     }
 
@@ -67,10 +75,12 @@ public sealed class TelegramTestServer : IAsyncDisposable
         entities = new[] { new { offset = 0, length = text.Contains(' ', StringComparison.Ordinal) ? text.IndexOf(' ', StringComparison.Ordinal) : text.Length, type = "bot_command" } },
     });
 
-    public Task SendCallbackAsync(string token, long chatId, string data) => PostAsync("/sendCallback", new
+    /// <summary>A press on a button of the bot's message <paramref name="messageId"/> (a real callback query names it).</summary>
+    public Task SendCallbackAsync(string token, long chatId, long messageId, string data) => PostAsync("/sendCallback", new
     {
-        botToken = token, from = User(chatId), message = new { from = User(chatId), chat = PrivateChat(chatId) }, data,
-        date = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+        botToken = token, from = User(chatId),
+        message = new { message_id = messageId, from = User(chatId), chat = PrivateChat(chatId), date = DateTimeOffset.UtcNow.ToUnixTimeSeconds() },
+        data, date = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
     });
 
     /// <summary>What the bot sent to a chat, oldest first, as it stands now (edits applied): (message id, message JSON).</summary>
@@ -93,6 +103,10 @@ public sealed class TelegramTestServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (normaliser is not null)
+        {
+            await normaliser.DisposeAsync();
+        }
         http.Dispose();
         if (!process.HasExited)
         {

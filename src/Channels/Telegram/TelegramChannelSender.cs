@@ -2,15 +2,20 @@ using System.Globalization;
 using System.Text.Json;
 using Bot.Pipeline.Model;
 using Bot.Pipeline;
+using Telegram.Bot;
+using Telegram.Bot.Exceptions;
+using Telegram.Bot.Types;
+using Telegram.Bot.Types.Enums;
+using Telegram.Bot.Types.ReplyMarkups;
 
 namespace Bot.Channels.Telegram;
 
 /// <summary>
 /// Renders an outgoing message as Telegram HTML (with a plain-text retry when Telegram rejects the entities) and
 /// sends it; an update edits the earlier message; a plan card gets an inline keyboard. Maps Bot API errors onto
-/// <see cref="SendResult"/>: 429 -> retry after, 403 -> unreachable, other 4xx -> failed.
+/// <see cref="SendResult"/>: 429 -> retry after, 403 -> unreachable, other 4xx -> failed, 5xx and no answer -> retry.
 /// </summary>
-public sealed class TelegramChannelSender(TelegramClient client) : IChannelSender
+public sealed class TelegramChannelSender(ITelegramBotClient client) : IChannelSender
 {
     public string Channel => TelegramMapper.Channel;
 
@@ -26,27 +31,31 @@ public sealed class TelegramChannelSender(TelegramClient client) : IChannelSende
         long? topic = long.TryParse(message.ThreadKey, NumberStyles.Integer, CultureInfo.InvariantCulture, out var t) ? t : ThreadOf(delivery.ConversationReference);
         try
         {
-            if (delivery.ReplacesPlatformMessageId is { } replaced && long.TryParse(replaced, NumberStyles.Integer, CultureInfo.InvariantCulture, out var messageId))
+            if (delivery.ReplacesPlatformMessageId is { } replaced && int.TryParse(replaced, NumberStyles.Integer, CultureInfo.InvariantCulture, out var messageId))
             {
                 await EditAsync(chatId, messageId, markdown, keyboard, cancellationToken);
                 return new SendResult.Sent(replaced);
             }
             return new SendResult.Sent(await SendPartsAsync(chatId, topic, markdown, keyboard, cancellationToken));
         }
-        catch (TelegramApiException exception)
+        catch (RequestException exception)
         {
-            return exception.ErrorCode switch
-            {
-                429 => new SendResult.RetryLater(exception.Description, exception.RetryAfter),
-                403 => new SendResult.Unreachable(exception.Description),
-                >= 500 => new SendResult.RetryLater(exception.Description, exception.RetryAfter),
-                _ => new SendResult.Failed($"{exception.ErrorCode}: {exception.Description}"),
-            };
+            return ToResult(exception);
         }
-        catch (TelegramTransportException exception)
+    }
+
+    /// <summary>A Bot API error by its code; anything that got no Bot API answer is worth another try.</summary>
+    public static SendResult ToResult(RequestException exception)
+    {
+        var description = exception is ApiRequestException ? exception.Message : $"HTTP {(int?)exception.HttpStatusCode}";
+        return exception.ErrorCode() switch
         {
-            return new SendResult.RetryLater(exception.Message);
-        }
+            429 => new SendResult.RetryLater(description, exception.RetryAfter()),
+            403 => new SendResult.Unreachable(description),
+            >= 500 => new SendResult.RetryLater(description, exception.RetryAfter()),
+            { } code => new SendResult.Failed($"{code}: {description}"),
+            null => new SendResult.RetryLater($"Telegram did not answer: {exception.Message}"),
+        };
     }
 
     private async Task<string> SendPartsAsync(long chatId, long? topic, string markdown, InlineKeyboardMarkup? keyboard, CancellationToken cancellationToken)
@@ -60,17 +69,17 @@ public sealed class TelegramChannelSender(TelegramClient client) : IChannelSende
         for (var i = 0; i < parts.Count; i++)
         {
             var markup = i == parts.Count - 1 ? keyboard : null; // the buttons go under the last part
-            TgMessage? sent;
+            Message? sent;
             try
             {
-                sent = await client.SendMessageAsync(new SendMessageRequest(chatId, parts[i], "HTML", topic, markup), cancellationToken);
+                sent = await client.SendRequest(TelegramRequests.SendMessage(chatId, parts[i], ParseMode.Html, topic, markup), cancellationToken);
             }
-            catch (TelegramApiException exception) when (exception.CannotParseEntities)
+            catch (ApiRequestException exception) when (exception.CannotParseEntities())
             {
                 sent = null;
                 foreach (var plain in TelegramHtml.PlainParts(markdown))
                 {
-                    sent = await client.SendMessageAsync(new SendMessageRequest(chatId, plain, null, topic, keyboard), cancellationToken);
+                    sent = await client.SendRequest(TelegramRequests.SendMessage(chatId, plain, ParseMode.None, topic, keyboard), cancellationToken);
                 }
                 return Id(sent);
             }
@@ -79,51 +88,52 @@ public sealed class TelegramChannelSender(TelegramClient client) : IChannelSende
         return lastId!;
     }
 
-    private async Task EditAsync(long chatId, long messageId, string markdown, InlineKeyboardMarkup? keyboard, CancellationToken cancellationToken)
+    private async Task EditAsync(long chatId, int messageId, string markdown, InlineKeyboardMarkup? keyboard, CancellationToken cancellationToken)
     {
         // An edit replaces one message: a card is short; anything longer keeps its first part.
         var rendered = TelegramHtml.Render(markdown);
         var html = rendered.Count > 0 ? rendered[0] : "…";
         try
         {
-            await client.EditMessageTextAsync(new EditMessageTextRequest(chatId, messageId, html, "HTML", keyboard ?? Empty), cancellationToken);
+            await client.SendRequest(TelegramRequests.EditMessageText(chatId, messageId, html, ParseMode.Html, keyboard ?? Empty()), cancellationToken);
         }
-        catch (TelegramApiException exception) when (exception.NotModified)
+        catch (ApiRequestException exception) when (exception.NotModified())
         {
         }
-        catch (TelegramApiException exception) when (exception.CannotParseEntities)
+        catch (ApiRequestException exception) when (exception.CannotParseEntities())
         {
             var plainParts = TelegramHtml.PlainParts(markdown);
             var plain = plainParts.Count > 0 ? plainParts[0] : "…";
-            await client.EditMessageTextAsync(new EditMessageTextRequest(chatId, messageId, plain, null, keyboard ?? Empty), cancellationToken);
+            await client.SendRequest(TelegramRequests.EditMessageText(chatId, messageId, plain, ParseMode.None, keyboard ?? Empty()), cancellationToken);
         }
     }
 
     /// <summary>An empty keyboard removes the buttons of a decided card.</summary>
-    private static readonly InlineKeyboardMarkup Empty = new([]);
+    private static InlineKeyboardMarkup Empty() => new();
 
-    private static string Id(TgMessage? sent) =>
-        sent?.MessageId?.ToString(CultureInfo.InvariantCulture) ?? throw new TelegramTransportException("sendMessage", "the answer carried no message_id");
+    /// <summary>message_id 0 is a message Telegram has not sent yet (spec): it cannot be edited later, so it is no id.</summary>
+    private static string Id(Message? sent) =>
+        sent is { Id: > 0 } ? sent.Id.ToString(CultureInfo.InvariantCulture) : throw new RequestException("sendMessage answered without a message_id");
 
     public static InlineKeyboardMarkup? Keyboard(OutgoingMessage message)
     {
         var buttons = message.Card is { } card
             ? card.Buttons.Select(b => (b.Label, Data: TelegramCallbackData.For(b.ToInvoke())))
             : (message.Buttons ?? []).Select(b => (b.Label, Data: TelegramCallbackData.For(new ActionInvoke(b.Action, b.Data ?? new Dictionary<string, string>()))));
-        var row = buttons.Where(b => b.Data is not null).Select(b => new InlineKeyboardButton(b.Label, b.Data!)).ToList();
+        var row = buttons.Where(b => b.Data is not null).Select(b => InlineKeyboardButton.WithCallbackData(b.Label, b.Data!)).ToList();
         if (row.Count == 0)
         {
             return null;
         }
         // Two buttons a row keeps labels readable on a phone.
-        return new InlineKeyboardMarkup(row.Chunk(2).Select(r => (IReadOnlyList<InlineKeyboardButton>)r).ToList());
+        return new InlineKeyboardMarkup(row.Chunk(2).Select(r => (IEnumerable<InlineKeyboardButton>)r).ToList());
     }
 
     private static long? ThreadOf(string reference)
     {
         try
         {
-            return JsonSerializer.Deserialize<TelegramReference>(reference, TelegramJson.Options)?.MessageThreadId;
+            return JsonSerializer.Deserialize<TelegramReference>(reference, TelegramMapper.ReferenceJson)?.MessageThreadId;
         }
         catch (JsonException)
         {

@@ -2,11 +2,12 @@ using System.Globalization;
 using System.Text.Json;
 using Bot.Pipeline;
 using Bot.Storage.Entities;
+using Telegram.Bot;
 
 namespace Bot.Channels.Telegram;
 
 /// <summary>"typing…" through <c>sendChatAction</c>. Streamed text is not shown: the final reply arrives whole.</summary>
-public sealed class TelegramLiveUpdates(TelegramClient client) : ILiveUpdateSender
+public sealed class TelegramLiveUpdates(ITelegramBotClient client) : ILiveUpdateSender
 {
     public string Channel => TelegramMapper.Channel;
 
@@ -16,8 +17,8 @@ public sealed class TelegramLiveUpdates(TelegramClient client) : ILiveUpdateSend
         {
             return Task.CompletedTask;
         }
-        var topic = JsonSerializer.Deserialize<TelegramReference>(conversation.Reference, TelegramJson.Options)?.MessageThreadId;
-        return client.SendChatActionAsync(new SendChatActionRequest(chatId, "typing", topic), cancellationToken);
+        var topic = JsonSerializer.Deserialize<TelegramReference>(conversation.Reference, TelegramMapper.ReferenceJson)?.MessageThreadId;
+        return client.SendRequest(TelegramRequests.Typing(chatId, topic), cancellationToken);
     }
 
     public Task StreamTextAsync(Conversation conversation, string streamId, int sequence, string textSoFar, CancellationToken cancellationToken) =>

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using Bot.Pipeline.Model;
+using Telegram.Bot.Types;
+using Telegram.Bot.Types.Enums;
 
 namespace Bot.Channels.Telegram;
 
@@ -13,14 +15,22 @@ public sealed record TelegramInbound(IncomingMessage Message, string? CallbackQu
 /// <summary>What a Telegram conversation needs to be sent to later.</summary>
 public sealed record TelegramReference(long ChatId, long? MessageThreadId);
 
-/// <summary>Pure mapping of Bot API updates to <see cref="IncomingMessage"/>; null = not for the bot.</summary>
+/// <summary>Pure mapping of Telegram.Bot's <see cref="Update"/> to <see cref="IncomingMessage"/>; null = not for the bot.</summary>
 public static class TelegramMapper
 {
     public const string Channel = "telegram";
 
-    public static TelegramInbound? Map(TgUpdate update, TelegramBotIdentity bot)
+    /// <summary>How a <see cref="TelegramReference"/> is stored (snake_case, as it always was).</summary>
+    public static readonly JsonSerializerOptions ReferenceJson = new(JsonSerializerDefaults.Web)
     {
-        var eventId = "update:" + update.UpdateId.ToString(CultureInfo.InvariantCulture);
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowReadingFromString,
+    };
+
+    public static TelegramInbound? Map(Update update, TelegramBotIdentity bot)
+    {
+        var eventId = "update:" + update.Id.ToString(CultureInfo.InvariantCulture);
         if (update.CallbackQuery is { } query)
         {
             if (query.Message?.Chat is not { } chat)
@@ -32,7 +42,7 @@ public static class TelegramMapper
             {
                 Action = action ?? new ActionInvoke("/unknown-button", new Dictionary<string, string>()),
                 // A button acts in the thread of the message that carries it.
-                ReplyToPlatformMessageId = query.Message?.MessageId?.ToString(CultureInfo.InvariantCulture),
+                ReplyToPlatformMessageId = MessageId(query.Message),
             };
             return new TelegramInbound(message, query.Id);
         }
@@ -40,7 +50,7 @@ public static class TelegramMapper
         {
             return null; // edits, joins, photos without text, other bots
         }
-        var isGroup = messageChat.Type is "group" or "supergroup";
+        var isGroup = messageChat.Type is ChatType.Group or ChatType.Supergroup;
         if (isGroup)
         {
             if (!IsAddressed(incoming, text, bot))
@@ -57,16 +67,24 @@ public static class TelegramMapper
         {
             Text = text,
             // A reply to one of the bot's older messages resumes that message's thread.
-            ReplyToPlatformMessageId = incoming.ReplyToMessage?.From?.Id == bot.Id
-                ? incoming.ReplyToMessage.MessageId?.ToString(CultureInfo.InvariantCulture)
-                : null,
+            ReplyToPlatformMessageId = incoming.ReplyToMessage?.From?.Id == bot.Id ? MessageId(incoming.ReplyToMessage) : null,
         }, null);
     }
 
-    private static IncomingMessage Base(string eventId, TgChat chat, TgMessage? message, TgUser from)
+    /// <summary>The spec's message_id 0 marks a message not sent yet (so no message to find later).</summary>
+    private static string? MessageId(Message? message) =>
+        message is { Id: > 0 } ? message.Id.ToString(CultureInfo.InvariantCulture) : null;
+
+    /// <summary>Unix seconds on the wire; 0 (an inaccessible message) reads as the epoch, as it always did.</summary>
+    private static DateTimeOffset Timestamp(Message? message) =>
+        message is null || message.Date == default
+            ? DateTimeOffset.UnixEpoch
+            : new DateTimeOffset(DateTime.SpecifyKind(message.Date, DateTimeKind.Utc));
+
+    private static IncomingMessage Base(string eventId, Chat chat, Message? message, User from)
     {
-        var isGroup = chat.Type is "group" or "supergroup";
-        long? topic = chat.IsForum == true && message?.IsTopicMessage == true ? message.MessageThreadId : null;
+        var isGroup = chat.Type is ChatType.Group or ChatType.Supergroup;
+        long? topic = chat.IsForum && message is { IsTopicMessage: true } ? message.MessageThreadId : null;
         var chatId = chat.Id.ToString(CultureInfo.InvariantCulture);
         return new IncomingMessage
         {
@@ -75,19 +93,19 @@ public static class TelegramMapper
             From = new Sender(from.Id.ToString(CultureInfo.InvariantCulture), DisplayName(from)),
             ThreadMode = topic is null ? ThreadMode.CurrentThreadPointer : ThreadMode.PlatformThreads,
             IsGroup = isGroup,
-            Timestamp = TelegramJson.FromUnix(message?.Date),
-            ConversationReference = JsonSerializer.Serialize(new TelegramReference(chat.Id, topic), TelegramJson.Options),
+            Timestamp = Timestamp(message),
+            ConversationReference = JsonSerializer.Serialize(new TelegramReference(chat.Id, topic), ReferenceJson),
         };
     }
 
-    private static string? DisplayName(TgUser user)
+    private static string? DisplayName(User user)
     {
         var name = string.Join(' ', new[] { user.FirstName, user.LastName }.Where(p => !string.IsNullOrWhiteSpace(p)));
         return name.Length > 0 ? name : user.Username;
     }
 
     /// <summary>In a group the bot answers a mention, a reply to one of its messages, or <c>/command@botname</c>.</summary>
-    public static bool IsAddressed(TgMessage message, string text, TelegramBotIdentity bot)
+    public static bool IsAddressed(Message message, string text, TelegramBotIdentity bot)
     {
         if (message.ReplyToMessage?.From?.Id == bot.Id)
         {

@@ -39,6 +39,16 @@ public sealed class TelegramOptionsValidator : IValidateOptions<TelegramOptions>
         {
             failures.Add("Telegram:ApiBaseUrl must be an absolute http(s) URL.");
         }
+        else if (api.AbsolutePath != "/" || api.Query.Length > 0)
+        {
+            // Telegram.Bot keeps only scheme, host and port, and would silently drop a path.
+            failures.Add("Telegram:ApiBaseUrl must name a server only (scheme, host and optional port), without a path.");
+        }
+        if (!HasBotTokenShape(options.BotToken!))
+        {
+            // Never echo the token itself.
+            failures.Add("Telegram:BotToken must look like <bot id>:<secret>, the form BotFather gives.");
+        }
         if (!string.Equals(options.Mode, "polling", StringComparison.OrdinalIgnoreCase) && !options.IsWebhook)
         {
             failures.Add("Telegram:Mode must be 'polling' or 'webhook'.");
@@ -56,5 +66,12 @@ public sealed class TelegramOptionsValidator : IValidateOptions<TelegramOptions>
             }
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>The bot id before the colon is what Telegram.Bot parses (and refuses to start without).</summary>
+    private static bool HasBotTokenShape(string token)
+    {
+        var colon = token.IndexOf(':', StringComparison.Ordinal);
+        return colon is >= 1 and <= 16 && colon < token.Length - 1 && token[..colon].All(char.IsAsciiDigit);
     }
 }

@@ -1,18 +1,20 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Telegram.Bot;
+using Telegram.Bot.Exceptions;
 
 namespace Bot.Channels.Telegram;
 
 /// <summary>
 /// Long polling (one box). Each update is recorded before the offset moves past it, and the offset is stored in the
 /// database, so a crash re-reads at most what was not yet recorded, and the inbox drops the repeats. Errors back off
-/// from 1 s doubling to 60 s. A server that ignores the long-poll timeout (the test server) gets a pause when
-/// nothing is new.
+/// from 1 s doubling to 60 s, or as long as a 429 says. The HTTP client's timeout
+/// (<see cref="TelegramBotClientFactory.HttpTimeout"/>) outlasts the long poll (<see cref="TelegramRequests.LongPollSeconds"/>), so a quiet poll ends with Telegram's empty answer, not a timeout.
+/// An empty answer is followed by a one-second pause, so a server that answers at once never makes this a busy loop.
 /// </summary>
-public sealed class TelegramPollingService(TelegramClient client, TelegramBotInfo botInfo, TelegramUpdateHandler handler, TelegramStateStore state, ILogger<TelegramPollingService> logger)
+public sealed class TelegramPollingService(ITelegramBotClient client, TelegramBotInfo botInfo, TelegramUpdateHandler handler, TelegramStateStore state, ILogger<TelegramPollingService> logger)
     : BackgroundService
 {
-    private const int LongPollSeconds = 25;
     private static readonly TimeSpan MinBackoff = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(60);
 
@@ -21,19 +23,19 @@ public sealed class TelegramPollingService(TelegramClient client, TelegramBotInf
         await Task.Yield();
         var bot = await botInfo.GetAsync(stoppingToken);
         TelegramLog.Started(logger, bot.Username, "polling");
-        await CallWithBackoffAsync("deleteWebhook", () => client.DeleteWebhookAsync(stoppingToken), stoppingToken);
+        await CallWithBackoffAsync("deleteWebhook", () => client.SendRequest(TelegramRequests.DeleteWebhook(), stoppingToken), stoppingToken);
         var offset = await state.GetOffsetAsync(stoppingToken);
         var backoff = MinBackoff;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var updates = await client.GetUpdatesAsync(offset, LongPollSeconds, stoppingToken);
-                var fresh = updates.Where(u => offset is null || u.UpdateId >= offset).OrderBy(u => u.UpdateId).ToList();
+                var updates = await client.SendRequest(TelegramRequests.GetUpdates(offset), stoppingToken);
+                var fresh = updates.Where(u => offset is null || u.Id >= offset).OrderBy(u => u.Id).ToList();
                 foreach (var update in fresh)
                 {
                     await handler.HandleAsync(update, stoppingToken);
-                    offset = update.UpdateId + 1;
+                    offset = update.Id + 1L;
                     await state.SaveOffsetAsync(offset.Value, stoppingToken);
                 }
                 backoff = MinBackoff;
@@ -44,7 +46,7 @@ public sealed class TelegramPollingService(TelegramClient client, TelegramBotInf
             }
             catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
             {
-                var wait = exception is TelegramApiException { RetryAfter: { } retryAfter } ? retryAfter : backoff;
+                var wait = exception is RequestException request && request.RetryAfter() is { } retryAfter ? retryAfter : backoff;
                 // Whatever failed (the Bot API, the database), the offset has not moved past an unrecorded update.
                 TelegramLog.CallFailed(logger, exception, "getUpdates", wait);
                 await Task.Delay(wait, stoppingToken);
@@ -53,7 +55,7 @@ public sealed class TelegramPollingService(TelegramClient client, TelegramBotInf
         }
     }
 
-    private async Task CallWithBackoffAsync(string method, Func<Task> call, CancellationToken cancellationToken)
+    private async Task CallWithBackoffAsync(string method, Func<Task<bool>> call, CancellationToken cancellationToken)
     {
         var delay = MinBackoff;
         for (var attempt = 0; attempt < 5; attempt++)
@@ -63,7 +65,7 @@ public sealed class TelegramPollingService(TelegramClient client, TelegramBotInf
                 await call();
                 return;
             }
-            catch (Exception exception) when (exception is TelegramApiException or TelegramTransportException)
+            catch (RequestException exception)
             {
                 TelegramLog.CallFailed(logger, exception, method, delay);
                 await Task.Delay(delay, cancellationToken);

@@ -1,23 +1,69 @@
+using Telegram.Bot.Requests;
+using Telegram.Bot.Types;
+using Telegram.Bot.Types.Enums;
+using Telegram.Bot.Types.ReplyMarkups;
+
 namespace Bot.Channels.Telegram;
 
-// One record per outbound call, named after the Bot API method; serialized in snake_case.
+/// <summary>
+/// Every Bot API call the channel makes, built as one Telegram.Bot request object and sent through
+/// <c>ITelegramBotClient.SendRequest</c>. Built in one place so the conformance tests check exactly what is sent.
+/// </summary>
+public static class TelegramRequests
+{
+    /// <summary>The update kinds the channel reads; asked for in <c>getUpdates</c> and <c>setWebhook</c>.</summary>
+    public static readonly IReadOnlyList<UpdateType> AllowedUpdates = [UpdateType.Message, UpdateType.CallbackQuery];
 
-public sealed record InlineKeyboardButton(string Text, string CallbackData);
+    /// <summary>The long-poll timeout, in seconds, asked of <c>getUpdates</c>.</summary>
+    public const int LongPollSeconds = 25;
 
-public sealed record InlineKeyboardMarkup(IReadOnlyList<IReadOnlyList<InlineKeyboardButton>> InlineKeyboard);
+    public static SendMessageRequest SendMessage(long chatId, string text, ParseMode parseMode, long? topic, InlineKeyboardMarkup? keyboard) => new()
+    {
+        ChatId = chatId,
+        Text = text,
+        ParseMode = parseMode,
+        MessageThreadId = ToInt(topic),
+        ReplyMarkup = keyboard,
+    };
 
-public sealed record SendMessageRequest(long ChatId, string Text, string? ParseMode = null, long? MessageThreadId = null, InlineKeyboardMarkup? ReplyMarkup = null);
+    public static EditMessageTextRequest EditMessageText(long chatId, int messageId, string text, ParseMode parseMode, InlineKeyboardMarkup keyboard) => new()
+    {
+        ChatId = chatId,
+        MessageId = messageId,
+        Text = text,
+        ParseMode = parseMode,
+        ReplyMarkup = keyboard,
+    };
 
-public sealed record EditMessageTextRequest(long ChatId, long MessageId, string Text, string? ParseMode = null, InlineKeyboardMarkup? ReplyMarkup = null);
+    public static AnswerCallbackQueryRequest AnswerCallbackQuery(string callbackQueryId) => new() { CallbackQueryId = callbackQueryId };
 
-public sealed record AnswerCallbackQueryRequest(string CallbackQueryId, string? Text = null);
+    public static SendChatActionRequest Typing(long chatId, long? topic) => new()
+    {
+        ChatId = chatId,
+        Action = ChatAction.Typing,
+        MessageThreadId = ToInt(topic),
+    };
 
-public sealed record SendChatActionRequest(long ChatId, string Action, long? MessageThreadId = null);
+    public static GetUpdatesRequest GetUpdates(long? offset) => new()
+    {
+        Offset = offset is { } value ? checked((int)value) : null,
+        Timeout = LongPollSeconds,
+        AllowedUpdates = AllowedUpdates,
+    };
 
-public sealed record GetUpdatesRequest(long? Offset, int Timeout, IReadOnlyList<string> AllowedUpdates);
+    public static SetMyCommandsRequest SetMyCommands(IEnumerable<BotCommand> commands) => new() { Commands = commands };
 
-public sealed record BotCommand(string Command, string Description);
+    public static SetWebhookRequest SetWebhook(string url, string secretToken) => new()
+    {
+        Url = url,
+        SecretToken = secretToken,
+        AllowedUpdates = AllowedUpdates,
+    };
 
-public sealed record SetMyCommandsRequest(IReadOnlyList<BotCommand> Commands);
+    /// <summary>Polling and a webhook exclude each other; pending updates stay (drop_pending_updates defaults to false).</summary>
+    public static DeleteWebhookRequest DeleteWebhook() => new();
 
-public sealed record SetWebhookRequest(string Url, string SecretToken, IReadOnlyList<string> AllowedUpdates);
+    public static GetMeRequest GetMe() => new();
+
+    private static int? ToInt(long? value) => value is { } v ? checked((int)v) : null;
+}

@@ -3,11 +3,14 @@ using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Telegram.Bot;
+using Telegram.Bot.Exceptions;
+using Telegram.Bot.Types;
 
 namespace Bot.Channels.Telegram;
 
 /// <summary>At start: the command menu (<c>setMyCommands</c> from manifests/telegram/commands.json) and, in webhook mode, <c>setWebhook</c>.</summary>
-public sealed class TelegramStartupService(TelegramClient client, TelegramBotInfo botInfo, IOptions<TelegramOptions> options, ILogger<TelegramStartupService> logger)
+public sealed class TelegramStartupService(ITelegramBotClient client, TelegramBotInfo botInfo, IOptions<TelegramOptions> options, ILogger<TelegramStartupService> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -15,9 +18,9 @@ public sealed class TelegramStartupService(TelegramClient client, TelegramBotInf
         await Task.Yield();
         try
         {
-            await client.SetMyCommandsAsync(new SetMyCommandsRequest(Commands()), stoppingToken);
+            await client.SendRequest(TelegramRequests.SetMyCommands(Commands()), stoppingToken);
         }
-        catch (Exception exception) when (exception is TelegramApiException or TelegramTransportException)
+        catch (RequestException exception)
         {
             TelegramLog.CommandsFailed(logger, exception);
         }
@@ -31,11 +34,11 @@ public sealed class TelegramStartupService(TelegramClient client, TelegramBotInf
         {
             try
             {
-                await client.SetWebhookAsync(new SetWebhookRequest(options.Value.WebhookUrl!, options.Value.WebhookSecret!, TelegramClient.AllowedUpdates), stoppingToken);
+                await client.SendRequest(TelegramRequests.SetWebhook(options.Value.WebhookUrl!, options.Value.WebhookSecret!), stoppingToken);
                 TelegramLog.Started(logger, bot.Username, "webhook");
                 return;
             }
-            catch (Exception exception) when (exception is TelegramApiException or TelegramTransportException)
+            catch (RequestException exception)
             {
                 TelegramLog.CallFailed(logger, exception, "setWebhook", delay);
                 await Task.Delay(delay, stoppingToken);
@@ -49,6 +52,6 @@ public sealed class TelegramStartupService(TelegramClient client, TelegramBotInf
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Bot.Channels.Telegram.commands.json")
             ?? throw new InvalidOperationException("manifests/telegram/commands.json is not embedded");
-        return JsonSerializer.Deserialize<List<BotCommand>>(stream, TelegramJson.Options) ?? [];
+        return JsonSerializer.Deserialize<List<BotCommand>>(stream, JsonBotAPI.Options) ?? [];
     }
 }

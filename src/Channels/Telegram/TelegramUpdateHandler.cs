@@ -1,5 +1,8 @@
 using Bot.Pipeline;
 using Microsoft.Extensions.Logging;
+using Telegram.Bot;
+using Telegram.Bot.Exceptions;
+using Telegram.Bot.Types;
 
 namespace Bot.Channels.Telegram;
 
@@ -7,26 +10,26 @@ namespace Bot.Channels.Telegram;
 /// The inbound path shared by polling and the webhook: map, record (inbox row + thread event, deduplicated on the
 /// update id), then acknowledge a button press at once. The turn's reply says what the press did.
 /// </summary>
-public sealed class TelegramUpdateHandler(TelegramClient client, TelegramBotInfo botInfo, InboxRecorder inbox, ILogger<TelegramUpdateHandler> logger)
+public sealed class TelegramUpdateHandler(ITelegramBotClient client, TelegramBotInfo botInfo, InboxRecorder inbox, ILogger<TelegramUpdateHandler> logger)
 {
-    public async Task HandleAsync(TgUpdate update, CancellationToken cancellationToken)
+    public async Task HandleAsync(Update update, CancellationToken cancellationToken)
     {
         var bot = await botInfo.GetAsync(cancellationToken);
         var inbound = TelegramMapper.Map(update, bot);
         if (inbound is null)
         {
-            TelegramLog.Ignored(logger, update.UpdateId);
+            TelegramLog.Ignored(logger, update.Id);
             return;
         }
         var record = await inbox.RecordAsync(inbound.Message, cancellationToken);
-        TelegramLog.Recorded(logger, update.UpdateId, record.Duplicate);
+        TelegramLog.Recorded(logger, update.Id, record.Duplicate);
         if (inbound.CallbackQueryId is { } queryId)
         {
             try
             {
-                await client.AnswerCallbackQueryAsync(new AnswerCallbackQueryRequest(queryId), cancellationToken);
+                await client.SendRequest(TelegramRequests.AnswerCallbackQuery(queryId), cancellationToken);
             }
-            catch (Exception exception) when (exception is TelegramApiException or TelegramTransportException)
+            catch (RequestException exception)
             {
                 TelegramLog.AnswerFailed(logger, exception); // the spinner stops by itself; the reply still comes
             }
@@ -35,7 +38,7 @@ public sealed class TelegramUpdateHandler(TelegramClient client, TelegramBotInfo
 }
 
 /// <summary>The bot's own identity from <c>getMe</c>, fetched once (retrying) and cached.</summary>
-public sealed class TelegramBotInfo(TelegramClient client, ILogger<TelegramBotInfo> logger) : IDisposable
+public sealed class TelegramBotInfo(ITelegramBotClient client, ILogger<TelegramBotInfo> logger) : IDisposable
 {
     private readonly SemaphoreSlim gate = new(1, 1);
     private TelegramBotIdentity? identity;
@@ -54,10 +57,10 @@ public sealed class TelegramBotInfo(TelegramClient client, ILogger<TelegramBotIn
             {
                 try
                 {
-                    var me = await client.GetMeAsync(cancellationToken);
+                    var me = await client.SendRequest(TelegramRequests.GetMe(), cancellationToken);
                     identity = new TelegramBotIdentity(me.Id, me.Username ?? string.Empty);
                 }
-                catch (Exception exception) when (exception is TelegramApiException or TelegramTransportException)
+                catch (RequestException exception)
                 {
                     TelegramLog.CallFailed(logger, exception, "getMe", delay);
                     await Task.Delay(delay, cancellationToken);

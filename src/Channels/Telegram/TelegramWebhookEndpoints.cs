@@ -7,6 +7,8 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Telegram.Bot;
+using Telegram.Bot.Types;
 
 namespace Bot.Channels.Telegram;
 
@@ -33,13 +35,15 @@ public static class TelegramWebhookEndpoints
             TelegramLog.WebhookRefused(loggers.CreateLogger(typeof(TelegramWebhookEndpoints)));
             return Results.Unauthorized();
         }
-        TgUpdate? update;
+        Update? update;
         try
         {
-            update = await JsonSerializer.DeserializeAsync<TgUpdate>(context.Request.Body, TelegramJson.Options, cancellationToken);
+            // Telegram.Bot's own reading of the Bot API (snake_case, Unix-second dates, polymorphic types).
+            update = await JsonSerializer.DeserializeAsync<Update>(context.Request.Body, JsonBotAPI.Options, cancellationToken);
         }
-        catch (JsonException)
+        catch (Exception exception) when (exception is JsonException or ArgumentException)
         {
+            // ArgumentException: a value Telegram.Bot's converters refuse (a date beyond DateTime's range).
             return Results.BadRequest();
         }
         if (update is null)

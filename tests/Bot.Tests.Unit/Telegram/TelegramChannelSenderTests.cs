@@ -2,7 +2,6 @@ using System.Net;
 using Bot.Pipeline.Model;
 using Bot.Pipeline;
 using Bot.Channels.Telegram;
-using Microsoft.Extensions.Options;
 
 namespace Bot.Tests.Unit.Telegram;
 
@@ -13,8 +12,8 @@ public class TelegramChannelSenderTests
     private static (TelegramChannelSender Sender, StubHttpHandler Http) Create(Func<HttpRequestMessage, string, HttpResponseMessage> answer)
     {
         var http = new StubHttpHandler(answer);
-        var options = Options.Create(new TelegramOptions { BotToken = "1:abc", ApiBaseUrl = "http://127.0.0.1:9" });
-        return (new TelegramChannelSender(new TelegramClient(new HttpClient(http), options)), http);
+        var options = new TelegramOptions { BotToken = "1:abc", ApiBaseUrl = "http://127.0.0.1:9" };
+        return (new TelegramChannelSender(TelegramBotClientFactory.Create(options, new HttpClient(http))), http);
     }
 
     private static OutboundDelivery Delivery(OutgoingMessage message, string? replaces = null) =>
@@ -27,9 +26,10 @@ public class TelegramChannelSenderTests
     [InlineData(HttpStatusCode.BadGateway, "<html>bad gateway</html>", typeof(SendResult.RetryLater))]
     public async Task Bot_api_errors_map_onto_send_results(HttpStatusCode status, string body, Type expected)
     {
-        var (sender, _) = Create((_, _) => StubHttpHandler.Json(body, status));
+        var (sender, http) = Create((_, _) => StubHttpHandler.Json(body, status));
         var result = await sender.SendAsync(Delivery(new OutgoingMessage { Text = "hi" }), CancellationToken.None);
         Assert.IsType(expected, result);
+        Assert.Single(http.Requests); // one call: a 429 is retried by the outbox, not slept through in the client
         if (result is SendResult.RetryLater { RetryAfter: { } after })
         {
             Assert.Equal(TimeSpan.FromSeconds(7), after);
@@ -49,10 +49,30 @@ public class TelegramChannelSenderTests
         Assert.Contains("\"text\":\"**hi** \\u003Cthere\\u003E\"", http.Requests[1].Body, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task An_update_edits_the_message_and_accepts_the_test_servers_null_result()
+    [Theory]
+    [InlineData(HttpStatusCode.BadRequest, """{"ok":false,"error_code":400,"description":"Bad Request: chat not found"}""", "400: Bad Request: chat not found")]
+    [InlineData(HttpStatusCode.NotFound, "<html>not found</html>", "404: HTTP 404")]
+    public async Task A_refused_send_fails_naming_the_code(HttpStatusCode status, string body, string reason)
     {
-        var (sender, http) = Create((_, _) => StubHttpHandler.Json("""{"ok":true,"result":null}"""));
+        var (sender, _) = Create((_, _) => StubHttpHandler.Json(body, status));
+        var result = await sender.SendAsync(Delivery(new OutgoingMessage { Text = "hi" }), CancellationToken.None);
+        Assert.Equal(new SendResult.Failed(reason), result);
+    }
+
+    [Fact]
+    public async Task A_send_with_no_answer_is_retried_later()
+    {
+        var (sender, _) = Create((_, _) => throw new HttpRequestException("Connection refused (127.0.0.1:9)"));
+        var result = await sender.SendAsync(Delivery(new OutgoingMessage { Text = "hi" }), CancellationToken.None);
+        var retry = Assert.IsType<SendResult.RetryLater>(result);
+        Assert.DoesNotContain("1:abc", retry.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_update_edits_the_message_in_place()
+    {
+        // What the Bot API answers for a message the bot sent: the edited message.
+        var (sender, http) = Create((_, _) => StubHttpHandler.Json("""{"ok":true,"result":{"message_id":81,"chat":{"id":42,"type":"private"},"date":1763712000,"edit_date":1763712060,"text":"Approved"}}"""));
         var result = await sender.SendAsync(Delivery(new OutgoingMessage { Kind = OutgoingKind.Update, Text = "Approved" }, replaces: "81"), CancellationToken.None);
         Assert.Equal(new SendResult.Sent("81"), result);
         Assert.EndsWith("/editMessageText", Assert.Single(http.Requests).Path, StringComparison.Ordinal);

@@ -1,32 +1,40 @@
 using System.Text.Json;
 using Bot.Channels.Telegram;
 using Bot.Tests.Support;
+using Telegram.Bot;
+using Telegram.Bot.Types;
+using Telegram.Bot.Types.Enums;
+using Telegram.Bot.Types.ReplyMarkups;
 
 namespace Bot.Tests.Unit.Telegram;
 
-/// <summary>What the client sends and reads, checked against Telegram's method list (shared/conformance/telegram/api.json).</summary>
+/// <summary>What the channel sends through Telegram.Bot and reads from it, checked against Telegram's method list (shared/conformance/telegram/api.json).</summary>
 public class TelegramConformanceTests
 {
     private static readonly JsonElement Spec = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Conformance, "telegram", "api.json"))).RootElement;
 
     public static TheoryData<string, object> Requests() => new()
     {
-        { "sendMessage", new SendMessageRequest(42, "<b>x</b>", "HTML", 7, new InlineKeyboardMarkup([[new InlineKeyboardButton("Approve", "p:approve:ab12cd34:0123456789ab")]])) },
-        { "editMessageText", new EditMessageTextRequest(42, 5, "x", "HTML", new InlineKeyboardMarkup([])) },
-        { "answerCallbackQuery", new AnswerCallbackQueryRequest("3", "ok") },
-        { "sendChatAction", new SendChatActionRequest(42, "typing", 7) },
-        { "getUpdates", new GetUpdatesRequest(10, 25, TelegramClient.AllowedUpdates) },
-        { "setMyCommands", new SetMyCommandsRequest([new BotCommand("help", "What I can do")]) },
-        { "setWebhook", new SetWebhookRequest("https://example.com/telegram/webhook", "s3cret", TelegramClient.AllowedUpdates) },
+        { "sendMessage", TelegramRequests.SendMessage(42, "<b>x</b>", ParseMode.Html, 7, new InlineKeyboardMarkup([[InlineKeyboardButton.WithCallbackData("Approve", "p:approve:ab12cd34:0123456789ab")]])) },
+        { "editMessageText", TelegramRequests.EditMessageText(42, 5, "x", ParseMode.Html, new InlineKeyboardMarkup()) },
+        { "answerCallbackQuery", TelegramRequests.AnswerCallbackQuery("3") },
+        { "sendChatAction", TelegramRequests.Typing(42, 7) },
+        { "getUpdates", TelegramRequests.GetUpdates(10) },
+        { "setMyCommands", TelegramRequests.SetMyCommands([new BotCommand("help", "What I can do")]) },
+        { "setWebhook", TelegramRequests.SetWebhook("https://example.com/telegram/webhook", "s3cret") },
+        { "deleteWebhook", TelegramRequests.DeleteWebhook() },
+        { "getMe", TelegramRequests.GetMe() },
     };
 
     [Theory]
     [MemberData(nameof(Requests))]
     public void Each_request_names_only_fields_of_its_method_and_all_required_ones(string method, object request)
     {
+        Assert.Equal(method, ((global::Telegram.Bot.Requests.Abstractions.IRequest)request).MethodName);
         var spec = Spec.GetProperty("methods").GetProperty(method);
         var fields = spec.TryGetProperty("fields", out var f) ? f.EnumerateArray().ToList() : [];
-        var sent = JsonSerializer.SerializeToElement(request, request.GetType(), TelegramJson.Options);
+        // Serialized exactly as Telegram.Bot puts it on the wire.
+        var sent = JsonSerializer.SerializeToElement(request, request.GetType(), JsonBotAPI.Options);
         foreach (var property in sent.EnumerateObject())
         {
             Assert.Contains(fields, field => field.GetProperty("name").GetString() == property.Name);
@@ -37,21 +45,42 @@ public class TelegramConformanceTests
         }
     }
 
-    [Theory]
-    [InlineData(typeof(TgUpdate), "Update")]
-    [InlineData(typeof(TgMessage), "Message")]
-    [InlineData(typeof(TgUser), "User")]
-    [InlineData(typeof(TgChat), "Chat")]
-    [InlineData(typeof(TgCallbackQuery), "CallbackQuery")]
-    [InlineData(typeof(TgMessageEntity), "MessageEntity")]
-    [InlineData(typeof(InlineKeyboardButton), "InlineKeyboardButton")]
-    [InlineData(typeof(BotCommand), "BotCommand")]
-    public void Each_type_reads_only_fields_the_spec_defines(Type type, string specType)
+    [Fact]
+    public void The_long_poll_ends_before_the_http_client_gives_up()
     {
-        var names = Spec.GetProperty("types").GetProperty(specType).GetProperty("fields").EnumerateArray().Select(f => f.GetProperty("name").GetString()).ToHashSet();
-        foreach (var property in type.GetProperties())
+        Assert.True(TelegramBotClientFactory.HttpTimeout > TimeSpan.FromSeconds(TelegramRequests.LongPollSeconds + 5));
+        var sent = JsonSerializer.SerializeToElement(TelegramRequests.GetUpdates(null), JsonBotAPI.Options);
+        Assert.Equal(TelegramRequests.LongPollSeconds, sent.GetProperty("timeout").GetInt32());
+        Assert.Equal(["message", "callback_query"], sent.GetProperty("allowed_updates").EnumerateArray().Select(u => u.GetString()));
+    }
+
+    /// <summary>For each type the channel reads: the fields it reads (JSON names), all of which the spec defines.</summary>
+    public static TheoryData<Type, string, string[]> TypesRead() => new()
+    {
+        { typeof(Update), "Update", ["update_id", "message", "callback_query"] },
+        { typeof(Message), "Message", ["message_id", "message_thread_id", "from", "chat", "date", "text", "is_topic_message", "reply_to_message"] },
+        { typeof(User), "User", ["id", "is_bot", "first_name", "last_name", "username"] },
+        { typeof(Chat), "Chat", ["id", "type", "is_forum"] },
+        { typeof(CallbackQuery), "CallbackQuery", ["id", "from", "message", "data"] },
+        { typeof(InlineKeyboardButton), "InlineKeyboardButton", ["text", "callback_data"] },
+        { typeof(BotCommand), "BotCommand", ["command", "description"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(TypesRead))]
+    public void Each_type_read_has_the_fields_the_spec_defines(Type type, string specType, string[] read)
+    {
+        var specFields = Spec.GetProperty("types").GetProperty(specType).GetProperty("fields").EnumerateArray().ToList();
+        var names = specFields.Select(f => f.GetProperty("name").GetString()).ToHashSet();
+        var library = JsonBotAPI.Options.GetTypeInfo(type).Properties.Select(p => p.Name).ToHashSet();
+        foreach (var field in read)
         {
-            Assert.Contains(JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name), names);
+            Assert.Contains(field, names);   // what the channel reads is the spec's
+            Assert.Contains(field, library); // and Telegram.Bot reads it
+        }
+        foreach (var required in specFields.Where(f => f.GetProperty("required").GetBoolean()).Select(f => f.GetProperty("name").GetString()!))
+        {
+            Assert.Contains(required, library); // nothing the spec requires is lost in Telegram.Bot's type
         }
     }
 }

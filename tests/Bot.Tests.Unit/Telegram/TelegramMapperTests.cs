@@ -2,6 +2,8 @@ using System.Text;
 using System.Text.Json;
 using Bot.Pipeline.Model;
 using Bot.Channels.Telegram;
+using Telegram.Bot;
+using Telegram.Bot.Types;
 
 namespace Bot.Tests.Unit.Telegram;
 
@@ -9,7 +11,8 @@ public class TelegramMapperTests
 {
     private static readonly TelegramBotIdentity Bot = new(666, "FinBot");
 
-    private static TgUpdate Parse(string json) => JsonSerializer.Deserialize<TgUpdate>(json, TelegramJson.Options)!;
+    /// <summary>Read as the product reads it: Telegram.Bot's types with its own JSON settings.</summary>
+    public static Update Parse(string json) => JsonSerializer.Deserialize<Update>(json, JsonBotAPI.Options)!;
 
     [Fact]
     public void Private_message_is_a_current_thread_pointer_chat_keyed_by_chat_id()
@@ -69,18 +72,32 @@ public class TelegramMapperTests
     }
 
     [Fact]
-    public void Callback_query_becomes_the_plan_action_even_without_chat_instance_and_with_a_date_in_ms()
+    public void Callback_query_becomes_the_plan_action_in_the_thread_of_the_card()
     {
-        // The test server's shape: no chat_instance, no message_id, date in milliseconds.
         var inbound = TelegramMapper.Map(Parse("""
             {"update_id":12,"callback_query":{"id":"3","from":{"id":42,"first_name":"Ann","username":"ann","is_bot":false},
-             "message":{"from":{"id":42,"first_name":"Ann","is_bot":false},"chat":{"id":42,"type":"private"},"date":1763712000123},
-             "data":"p:approve:ab12cd34:0123456789ab"}}
+             "message":{"message_id":81,"from":{"id":666,"first_name":"Fin","is_bot":true},"chat":{"id":42,"type":"private"},"date":1763712000},
+             "chat_instance":"-5120364917223186121","data":"p:approve:ab12cd34:0123456789ab"}}
             """), Bot)!;
         Assert.Equal("3", inbound.CallbackQueryId);
         Assert.Equal("/plan", inbound.Message.Action!.Name);
         Assert.Equal("approve ab12cd34 0123456789ab", inbound.Message.Action.Data["args"]);
-        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1763712000123), inbound.Message.Timestamp);
+        Assert.Equal("81", inbound.Message.ReplyToPlatformMessageId);
+        Assert.Equal("42", inbound.Message.From.PlatformUserId);
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1763712000), inbound.Message.Timestamp);
+    }
+
+    [Fact]
+    public void A_button_on_an_inaccessible_message_acts_in_the_current_thread()
+    {
+        // Spec: an inaccessible message has date 0; message_id 0 is a message not sent yet. Neither names a message.
+        var inbound = TelegramMapper.Map(Parse("""
+            {"update_id":13,"callback_query":{"id":"4","from":{"id":42,"first_name":"Ann","is_bot":false},
+             "message":{"message_id":0,"chat":{"id":42,"type":"private"},"date":0},"chat_instance":"1","data":"c:/threads"}}
+            """), Bot)!;
+        Assert.Null(inbound.Message.ReplyToPlatformMessageId);
+        Assert.Equal(DateTimeOffset.UnixEpoch, inbound.Message.Timestamp);
+        Assert.Equal("/threads", inbound.Message.Action!.Name);
     }
 
     [Fact]
