@@ -1,3 +1,4 @@
+using Bot.Pipeline;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Telegram.Bot;
@@ -15,8 +16,7 @@ namespace Bot.Channels.Telegram;
 public sealed class TelegramPollingService(ITelegramBotClient client, TelegramBotInfo botInfo, TelegramUpdateHandler handler, TelegramStateStore state, ILogger<TelegramPollingService> logger)
     : BackgroundService
 {
-    private static readonly TimeSpan MinBackoff = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Idle = TimeSpan.FromSeconds(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -25,7 +25,7 @@ public sealed class TelegramPollingService(ITelegramBotClient client, TelegramBo
         TelegramLog.Started(logger, bot.Username, "polling");
         await CallWithBackoffAsync("deleteWebhook", () => client.SendRequest(TelegramRequests.DeleteWebhook(), stoppingToken), stoppingToken);
         var offset = await state.GetOffsetAsync(stoppingToken);
-        var backoff = MinBackoff;
+        var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -38,27 +38,26 @@ public sealed class TelegramPollingService(ITelegramBotClient client, TelegramBo
                     offset = update.Id + 1L;
                     await state.SaveOffsetAsync(offset.Value, stoppingToken);
                 }
-                backoff = MinBackoff;
+                failures = 0;
                 if (fresh.Count == 0)
                 {
-                    await Task.Delay(MinBackoff, stoppingToken);
+                    await Task.Delay(Idle, stoppingToken);
                 }
             }
             catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
             {
-                var wait = exception is RequestException request && request.RetryAfter() is { } retryAfter ? retryAfter : backoff;
+                failures++;
+                var wait = exception is RequestException request && request.RetryAfter() is { } retryAfter ? retryAfter : TelegramRetry.Backoff.After(failures);
                 // Whatever failed (the Bot API, the database), the offset has not moved past an unrecorded update.
                 TelegramLog.CallFailed(logger, exception, "getUpdates", wait);
                 await Task.Delay(wait, stoppingToken);
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
             }
         }
     }
 
     private async Task CallWithBackoffAsync(string method, Func<Task<bool>> call, CancellationToken cancellationToken)
     {
-        var delay = MinBackoff;
-        for (var attempt = 0; attempt < 5; attempt++)
+        for (var attempt = 1; attempt <= 5; attempt++)
         {
             try
             {
@@ -67,9 +66,9 @@ public sealed class TelegramPollingService(ITelegramBotClient client, TelegramBo
             }
             catch (RequestException exception)
             {
+                var delay = TelegramRetry.Backoff.After(attempt);
                 TelegramLog.CallFailed(logger, exception, method, delay);
                 await Task.Delay(delay, cancellationToken);
-                delay *= 2;
             }
         }
     }

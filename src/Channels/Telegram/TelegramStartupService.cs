@@ -1,3 +1,4 @@
+using Bot.Pipeline;
 using System.Reflection;
 using System.Text.Json;
 using Microsoft.Extensions.Hosting;
@@ -29,8 +30,7 @@ public sealed class TelegramStartupService(ITelegramBotClient client, TelegramBo
             return;
         }
         var bot = await botInfo.GetAsync(stoppingToken);
-        var delay = TimeSpan.FromSeconds(1);
-        while (!stoppingToken.IsCancellationRequested)
+        for (var attempt = 1; !stoppingToken.IsCancellationRequested; attempt++)
         {
             try
             {
@@ -40,9 +40,9 @@ public sealed class TelegramStartupService(ITelegramBotClient client, TelegramBo
             }
             catch (RequestException exception)
             {
+                var delay = TelegramRetry.Backoff.After(attempt);
                 TelegramLog.CallFailed(logger, exception, "setWebhook", delay);
                 await Task.Delay(delay, stoppingToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(60).Ticks));
             }
         }
     }

@@ -52,8 +52,7 @@ public sealed class TelegramBotInfo(ITelegramBotClient client, ILogger<TelegramB
         await gate.WaitAsync(cancellationToken);
         try
         {
-            var delay = TimeSpan.FromSeconds(1);
-            while (identity is null)
+            for (var attempt = 1; identity is null; attempt++)
             {
                 try
                 {
@@ -62,9 +61,9 @@ public sealed class TelegramBotInfo(ITelegramBotClient client, ILogger<TelegramB
                 }
                 catch (RequestException exception)
                 {
+                    var delay = TelegramRetry.Backoff.After(attempt);
                     TelegramLog.CallFailed(logger, exception, "getMe", delay);
                     await Task.Delay(delay, cancellationToken);
-                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(60).Ticks));
                 }
             }
             return identity;
