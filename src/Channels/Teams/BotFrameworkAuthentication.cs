@@ -58,7 +58,7 @@ public static class BotFrameworkAuthentication
     private static void Configure(JwtBearerOptions jwt, TeamsOptions teams)
     {
         jwt.MetadataAddress = teams.OpenIdMetadataUrl;
-        // HTTPS for the metadata, except a local stand-in on loopback (the tests' fake Bot Framework).
+        // HTTPS for the metadata (validated at start), except a local stand-in on loopback (the tests' fake Bot Framework).
         jwt.RequireHttpsMetadata = !(Uri.TryCreate(teams.OpenIdMetadataUrl, UriKind.Absolute, out var metadata) && metadata.IsLoopback);
         jwt.MapInboundClaims = false;
         jwt.RefreshOnIssuerKeyNotFound = true;
