@@ -11,16 +11,17 @@ namespace Bot.BotHost.Endpoints;
 /// </summary>
 public static class WebPageEndpoints
 {
-    private const string Page = "index.html";
+    private const string PageFile = "index.html";
 
     public static IEndpointRouteBuilder MapWebPage(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/", PageAsync).RequireAuthorization(AccessPolicies.Owner).ExcludeFromDescription();
-        endpoints.MapGet("/" + Page, PageAsync).RequireAuthorization(AccessPolicies.Owner).ExcludeFromDescription();
+        // GET and HEAD, as the static file middleware that served the page before answered both.
+        endpoints.MapMethods("/", [HttpMethods.Get, HttpMethods.Head], Page).RequireAuthorization(AccessPolicies.Owner).ExcludeFromDescription();
+        endpoints.MapMethods("/" + PageFile, [HttpMethods.Get, HttpMethods.Head], Page).RequireAuthorization(AccessPolicies.Owner).ExcludeFromDescription();
         return endpoints;
     }
 
-    private static IResult PageAsync(HttpContext context, OwnerAccess access, IWebHostEnvironment environment)
+    private static IResult Page(HttpContext context, OwnerAccess access, IWebHostEnvironment environment)
     {
         if (access.KeyInPageAddress(context.Request) is { } key)
         {
@@ -33,7 +34,7 @@ public static class WebPageEndpoints
             });
             return Results.Redirect("/");
         }
-        var file = environment.WebRootFileProvider.GetFileInfo(Page);
+        var file = environment.WebRootFileProvider.GetFileInfo(PageFile);
         return file.Exists
             ? Results.Stream(file.CreateReadStream(), "text/html; charset=utf-8", lastModified: file.LastModified)
             : Results.NotFound();
