@@ -61,10 +61,6 @@ public static class ChannelsServiceCollectionExtensions
     {
         services.AddOptions<TeamsOptions>().BindConfiguration(TeamsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddHttpClient(TeamsOptions.Section, http => http.Timeout = TimeSpan.FromSeconds(30));
-        services.AddSingleton(sp => new BotFrameworkKeys(
-            sp.GetRequiredService<IHttpClientFactory>().CreateClient(TeamsOptions.Section), sp.GetRequiredService<IOptions<TeamsOptions>>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<BotFrameworkKeys>>()));
-        services.AddSingleton<BotFrameworkAuthenticator>();
         services.AddSingleton(sp => new TeamsConnectorClient(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(TeamsOptions.Section), sp.GetRequiredService<IOptions<TeamsOptions>>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TeamsConnectorClient>>()));

@@ -91,4 +91,37 @@ public class WebAccessTests
         Assert.False(access.IsOwner(Request("192.0.2.7", bearer: key + "x")));
         Assert.False(access.IsOwner(Request("192.0.2.7", cookie: "")));
     }
+
+    [Theory]
+    [InlineData("/", "?key=correct-horse-battery-staple", true)]
+    [InlineData("/", "?key=wrong", false)]
+    [InlineData("/index.html", "?key=correct-horse-battery-staple", false)]
+    [InlineData("/api/threads", "?key=correct-horse-battery-staple", false)]
+    public void Only_the_page_takes_the_key_from_its_address(string path, string query, bool taken)
+    {
+        var access = new OwnerAccess(Options.Create(new WebOptions { AccessKey = "correct-horse-battery-staple" }));
+        var context = Request("192.0.2.7");
+        context.Request.Path = path;
+        context.Request.QueryString = new QueryString(query);
+        Assert.Equal(taken ? "correct-horse-battery-staple" : null, access.KeyInPageAddress(context.Request));
+    }
+
+    [Fact]
+    public void Without_a_key_the_address_takes_no_key()
+    {
+        var access = new OwnerAccess(Options.Create(new WebOptions()));
+        var context = Request("127.0.0.1");
+        context.Request.Path = "/";
+        context.Request.QueryString = new QueryString("?key=anything");
+        Assert.Null(access.KeyInPageAddress(context.Request));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    public void An_anonymous_endpoint_needs_a_reason(string reason)
+    {
+        var builder = new Microsoft.AspNetCore.Builder.RouteHandlerBuilder([]);
+        Assert.ThrowsAny<ArgumentException>(() => Bot.Channels.Access.AnonymousReasonExtensions.AllowAnonymous(builder, reason));
+    }
 }

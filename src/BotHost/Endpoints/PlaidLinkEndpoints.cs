@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Bot.Finance.Bank;
 using Bot.Finance.Plaid;
+using Bot.Channels.Access;
 using Microsoft.Extensions.Options;
 
 namespace Bot.BotHost.Endpoints;
@@ -19,7 +20,9 @@ public static class PlaidLinkEndpoints
 
     public static IEndpointRouteBuilder MapPlaidLink(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup(BankLinks.PathPrefix.TrimEnd('/')).ExcludeFromDescription();
+        var group = endpoints.MapGroup(BankLinks.PathPrefix.TrimEnd('/'))
+            .AllowAnonymous("one-time bank link: the code in the path is the credential, spent when the link completes")
+            .ExcludeFromDescription();
         group.MapGet("/{code}", PageAsync);
         group.MapPost("/{code}", CompleteAsync);
         return endpoints;

@@ -1,4 +1,5 @@
 using Bot.Pipeline.Threads;
+using Bot.Channels.Access;
 using Bot.Channels.Web;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -15,7 +16,7 @@ public static class ThreadsEndpoints
 
     public static IEndpointRouteBuilder MapThreadsApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/api/threads").WithTags("Threads");
+        var group = endpoints.MapGroup("/api/threads").WithTags("Threads").RequireAuthorization(AccessPolicies.Owner);
         group.MapGet("/", ListAsync).WithSummary("The owner's threads, most recently active first.");
         group.MapGet("/{id:guid}", GetAsync).WithSummary("One thread.");
         group.MapGet("/{id:guid}/events", EventsAsync).WithSummary("A thread's history, oldest first; page with ?after={eventId}.");

@@ -5,6 +5,7 @@ using Bot.Finance;
 using Bot.Scheduling;
 using Bot.BotHost.Endpoints;
 using Bot.Channels;
+using Bot.Channels.Access;
 using Bot.Channels.Telegram;
 using Bot.Channels.Slack;
 using Bot.Channels.Teams;
@@ -56,6 +57,7 @@ public static class BotHostExtensions
         services.AddTelegramChannel(configuration);
         services.AddSlackChannel(configuration);
         services.AddTeamsChannel();
+        services.AddAccessControl();
         services.AddDataProtection().SetApplicationName("finance-bot");
         services.AddOptions<KeyManagementOptions>()
             .Configure<IServiceScopeFactory, TimeProvider>((options, scopes, clock) => options.XmlRepository = new DbXmlRepository(scopes, clock));
@@ -71,13 +73,14 @@ public static class BotHostExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseWebSockets();
-        app.UseOwnerAccessGate();
-        app.UseDefaultFiles();
-        app.UseStaticFiles();
+        app.UseAccessControl();
 
-        app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
-        app.MapOpenApi();
+        app.MapHealthChecks("/health/live", new() { Predicate = _ => false })
+            .AllowAnonymous("health probe: says only that the process answers");
+        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") })
+            .AllowAnonymous("health probe: says only whether the database is reachable and migrated");
+        app.MapWebPage();
+        app.MapOpenApi().RequireAuthorization(AccessPolicies.Owner);
         app.MapDirectLine();
         app.MapTelegramWebhook();
         app.MapSlack();

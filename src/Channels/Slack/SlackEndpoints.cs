@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Bot.Channels.Access;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -16,6 +17,8 @@ namespace Bot.Channels.Slack;
 /// </summary>
 public static class SlackEndpoints
 {
+    private const string SignedBySlack = "platform webhook: the handler checks Slack's HMAC signature (Slack:SigningSecret) and timestamp on the raw body";
+
     public static IEndpointRouteBuilder MapSlack(this IEndpointRouteBuilder endpoints)
     {
         if (!endpoints.ServiceProvider.GetRequiredService<IOptions<SlackOptions>>().Value.Enabled)
@@ -23,9 +26,9 @@ public static class SlackEndpoints
             return endpoints;
         }
         var group = endpoints.MapGroup("/slack").ExcludeFromDescription();
-        group.MapPost("/events", EventsAsync);
-        group.MapPost("/interactivity", InteractivityAsync);
-        group.MapPost("/commands", CommandAsync);
+        group.MapPost("/events", EventsAsync).AllowAnonymous(SignedBySlack);
+        group.MapPost("/interactivity", InteractivityAsync).AllowAnonymous(SignedBySlack);
+        group.MapPost("/commands", CommandAsync).AllowAnonymous(SignedBySlack);
         return endpoints;
     }
 

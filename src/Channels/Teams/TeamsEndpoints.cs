@@ -1,9 +1,9 @@
-using System.Net;
 using System.Text.Json;
 using Bot.Pipeline.Model;
 using Bot.Pipeline;
 using Bot.Pipeline.Threads;
 using Bot.Pipeline.Actions;
+using Bot.Channels.Access;
 using Bot.Channels.BotFramework;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -13,21 +13,23 @@ using Microsoft.Extensions.Options;
 
 namespace Bot.Channels.Teams;
 
-/// <summary><c>/api/messages</c>: the Bot Framework endpoint Teams posts activities to.</summary>
+/// <summary>
+/// <c>/api/messages</c>: the Bot Framework endpoint Teams posts activities to, behind the
+/// <see cref="AccessPolicies.BotFramework"/> policy (<see cref="BotFrameworkAuthentication"/>).
+/// </summary>
 public static class TeamsEndpoints
 {
     public static IEndpointRouteBuilder MapTeams(this IEndpointRouteBuilder app)
     {
         if (app.ServiceProvider.GetService(typeof(IOptions<TeamsOptions>)) is IOptions<TeamsOptions> { Value.IsOn: true })
         {
-            app.MapPost("/api/messages", PostActivityAsync).ExcludeFromDescription();
+            app.MapPost("/api/messages", PostActivityAsync).RequireAuthorization(AccessPolicies.BotFramework).ExcludeFromDescription();
         }
         return app;
     }
 
     private static async Task<IResult> PostActivityAsync(
         HttpContext context,
-        BotFrameworkAuthenticator authenticator,
         IOptions<TeamsOptions> options,
         InboxRecorder recorder,
         CardActionRouter router,
@@ -55,19 +57,11 @@ public static class TeamsEndpoints
             return Results.BadRequest();
         }
 
-        // Verify before acting on anything the activity says.
-        if (settings.RequiresAuthentication)
+        // The policy verified the token before the body was read; the claim that names the activity's serviceUrl can
+        // only be compared here, where the body is. Nothing the activity says is acted on before this.
+        if (settings.RequiresAuthentication && !BotFrameworkAuthentication.ServiceUrlMatches(context.User, activity.ServiceUrl))
         {
-            var refusal = await authenticator.ValidateAsync(context.Request.Headers.Authorization.ToString() is { Length: > 0 } h ? h : null, activity.ServiceUrl, cancellationToken);
-            if (refusal is not null)
-            {
-                TeamsLog.Refused(logger, refusal);
-                return Results.Unauthorized();
-            }
-        }
-        else if (context.Connection.RemoteIpAddress is { } remote && !IPAddress.IsLoopback(remote))
-        {
-            TeamsLog.Refused(logger, "no Teams:AppId is set, so only loopback callers are accepted");
+            TeamsLog.Refused(logger, "serviceUrl does not match the token");
             return Results.Unauthorized();
         }
 

@@ -7,12 +7,6 @@ internal static partial class TeamsLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Teams request refused: {Reason}")]
     public static partial void Refused(ILogger logger, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Fetched Bot Framework signing keys ({Count} keys)")]
-    public static partial void KeysFetched(ILogger logger, int count);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not fetch Bot Framework signing keys")]
-    public static partial void KeysFailed(ILogger logger, Exception exception);
-
     [LoggerMessage(Level = LogLevel.Debug, Message = "Teams activity {Type} ignored")]
     public static partial void Ignored(ILogger logger, string type);
 

@@ -6,7 +6,7 @@ namespace Bot.Channels.Teams;
 /// Settings of the Microsoft Teams channel (section <c>Teams</c>). An empty <see cref="AppId"/> turns authentication
 /// off, for the local playground only: the host refuses that on a non-loopback bind.
 /// </summary>
-public sealed class TeamsOptions
+public sealed class TeamsOptions : IValidatableObject
 {
     public const string Section = "Teams";
     public const string BotFrameworkIssuer = "https://api.botframework.com";
@@ -38,9 +38,23 @@ public sealed class TeamsOptions
 
     public bool RequiresAuthentication => !string.IsNullOrEmpty(AppId);
 
+    /// <summary>True for an <c>https</c> metadata URL, or any on loopback (a local stand-in in tests).</summary>
+    public bool MetadataUrlIsTrusted => Uri.TryCreate(OpenIdMetadataUrl, UriKind.Absolute, out var url)
+        && (url.Scheme == Uri.UriSchemeHttps || url.IsLoopback);
+
     public bool IsOn => Enabled || RequiresAuthentication;
 
     public string EffectiveTokenEndpoint => TokenEndpoint is { Length: > 0 } endpoint
         ? endpoint
         : $"https://login.microsoftonline.com/{(string.IsNullOrEmpty(TenantId) ? "botframework.com" : TenantId)}/oauth2/v2.0/token";
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (RequiresAuthentication && !MetadataUrlIsTrusted)
+        {
+            yield return new ValidationResult(
+                "Teams:OpenIdMetadataUrl must be an https URL (plain http only on loopback): the signing keys of inbound tokens come from it.",
+                [nameof(OpenIdMetadataUrl)]);
+        }
+    }
 }

@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using Bot.Pipeline;
+using Bot.Channels.Access;
 using Bot.Channels.BotFramework;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -23,18 +24,26 @@ public static class DirectLineEndpoints
     private const int PageSize = 500;
     private static readonly TimeSpan StreamPoll = TimeSpan.FromSeconds(10);
 
+    // Direct Line has its own credential, a conversation token, and its own refusal (403 with Direct Line's error body,
+    // which Web Chat and directlinejs read); the handlers check it, bound to the conversation in the route.
+    private const string TokenInHandler = "Direct Line: the handler checks the conversation token (bearer or ?t=) against the route's conversation, 403 in Direct Line's error shape";
+    private const string OwnerInHandler = "Direct Line: the handler lets only the web chat owner (OwnerAccess) mint a token, 403 in Direct Line's error shape";
+    private const string TokenOrOwnerInHandler = "Direct Line: the handler accepts a conversation token, else only the web chat owner (OwnerAccess) starts one, 403 in Direct Line's error shape";
+
     public static IEndpointRouteBuilder MapDirectLine(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/v3/directline").ExcludeFromDescription();
-        group.MapPost("/tokens/generate", GenerateTokenAsync);
-        group.MapPost("/tokens/refresh", RefreshToken);
-        group.MapPost("/conversations", StartConversationAsync);
-        group.MapGet("/conversations/{conversationId}", ReconnectAsync);
-        group.MapGet("/conversations/{conversationId}/activities", GetActivitiesAsync);
-        group.MapPost("/conversations/{conversationId}/activities", PostActivityAsync);
+        // Each endpoint says so itself (not the group), so a new Direct Line endpoint falls to the owner-only fallback.
+        group.MapPost("/tokens/generate", GenerateTokenAsync).AllowAnonymous(OwnerInHandler);
+        group.MapPost("/tokens/refresh", RefreshToken).AllowAnonymous(TokenInHandler);
+        group.MapPost("/conversations", StartConversationAsync).AllowAnonymous(TokenOrOwnerInHandler);
+        group.MapGet("/conversations/{conversationId}", ReconnectAsync).AllowAnonymous(TokenInHandler);
+        group.MapGet("/conversations/{conversationId}/activities", GetActivitiesAsync).AllowAnonymous(TokenInHandler);
+        group.MapPost("/conversations/{conversationId}/activities", PostActivityAsync).AllowAnonymous(TokenInHandler);
         group.MapPost("/conversations/{conversationId}/upload", (string conversationId) =>
-            Error(StatusCodes.Status400BadRequest, "BadArgument", "File uploads are not supported by this bot."));
-        group.MapGet("/conversations/{conversationId}/stream", StreamAsync);
+            Error(StatusCodes.Status400BadRequest, "BadArgument", "File uploads are not supported by this bot."))
+            .AllowAnonymous("Direct Line: refuses every upload with 400 and reads nothing");
+        group.MapGet("/conversations/{conversationId}/stream", StreamAsync).AllowAnonymous(TokenInHandler);
         return endpoints;
     }
 

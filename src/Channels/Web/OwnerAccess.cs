@@ -15,6 +15,9 @@ public sealed class OwnerAccess(IOptions<WebOptions> options)
 {
     public const string CookieName = "bot_access";
 
+    /// <summary>The query parameter of <c>/?key=KEY</c>, which the page turns into the cookie.</summary>
+    public const string KeyParameter = "key";
+
     public bool IsOwner(HttpContext context)
     {
         var key = options.Value.AccessKey;
@@ -35,6 +38,10 @@ public sealed class OwnerAccess(IOptions<WebOptions> options)
 
     public bool IsAccessKey(string? candidate) =>
         options.Value.AccessKey is { Length: > 0 } key && Matches(candidate, key);
+
+    /// <summary>The key of <c>/?key=KEY</c> on the page when it is the right one; null otherwise.</summary>
+    public string? KeyInPageAddress(HttpRequest request) =>
+        request.Path == "/" && request.Query.TryGetValue(KeyParameter, out var key) && IsAccessKey(key) ? key.ToString() : null;
 
     internal static string? BearerToken(HttpRequest request)
     {

@@ -22,6 +22,7 @@ public sealed class FakeBotFramework : IAsyncDisposable
 
     private readonly WebApplication app;
     private int metadataFetches;
+    private readonly ConcurrentDictionary<string, RSA> rotatedIn = new(StringComparer.Ordinal);
 
     public RSA SigningKey { get; } = RSA.Create(2048);
     public RSA OtherKey { get; } = RSA.Create(2048);
@@ -61,8 +62,12 @@ public sealed class FakeBotFramework : IAsyncDisposable
         });
         app.MapGet("/jwks", () =>
         {
-            var p = SigningKey.ExportParameters(false);
-            return Results.Json(new { keys = new[] { new { kty = "RSA", use = "sig", kid = KeyId, n = B64(p.Modulus!), e = B64(p.Exponent!) } } });
+            var published = rotatedIn.Select(k => (k.Key, k.Value)).Prepend((KeyId, SigningKey)).Select(k =>
+            {
+                var p = k.Item2.ExportParameters(false);
+                return new { kty = "RSA", use = "sig", kid = k.Item1, n = B64(p.Modulus!), e = B64(p.Exponent!) };
+            });
+            return Results.Json(new { keys = published.ToArray() });
         });
         app.MapPost("/token", () => Results.Json(new { token_type = "Bearer", expires_in = 3600, access_token = "connector-token" }));
         app.MapPost("/_connector/v3/conversations/{conversation}/activities", async (HttpContext context, string conversation) =>
@@ -89,6 +94,9 @@ public sealed class FakeBotFramework : IAsyncDisposable
         });
     }
 
+    /// <summary>Publishes one more signing key in the JWKS from now on, as the Bot Framework does when it rotates keys.</summary>
+    public void RotateIn(string kid, RSA key) => rotatedIn[kid] = key;
+
     /// <summary>A Bot Framework style token; each argument can be spoiled to test a refusal.</summary>
     public string Token(string? audience = AppId, string issuer = "https://api.botframework.com", string? serviceUrl = null,
         DateTimeOffset? expires = null, string kid = KeyId, RSA? signWith = null)
@@ -100,13 +108,16 @@ public sealed class FakeBotFramework : IAsyncDisposable
             ["iss"] = issuer,
             ["aud"] = audience,
             ["serviceurl"] = serviceUrl ?? ServiceUrl,
-            ["nbf"] = now.AddMinutes(-1).ToUnixTimeSeconds(),
+            // Not before a minute ago, or an hour before an early expiry: a real token never expires before it starts.
+            ["nbf"] = Min(now.AddMinutes(-1), (expires ?? now.AddHours(1)).AddHours(-1)).ToUnixTimeSeconds(),
             ["exp"] = (expires ?? now.AddHours(1)).ToUnixTimeSeconds(),
         };
         var signed = B64(JsonSerializer.SerializeToUtf8Bytes(header)) + "." + B64(JsonSerializer.SerializeToUtf8Bytes(payload));
         var signature = (signWith ?? SigningKey).SignData(Encoding.ASCII.GetBytes(signed), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         return signed + "." + B64(signature);
     }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private static string B64(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 

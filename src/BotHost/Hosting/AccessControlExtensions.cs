@@ -1,0 +1,40 @@
+using Bot.Channels.Access;
+using Bot.Channels.Teams;
+using Bot.Channels.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+
+namespace Bot.BotHost.Hosting;
+
+/// <summary>
+/// Who may call what, through ASP.NET Core authorization. Every endpoint names a policy (<see cref="AccessPolicies"/>)
+/// or allows anonymous callers with a stated reason (<see cref="AnonymousReason"/>); one that does neither falls to the
+/// fallback policy, which admits only the web chat owner. So a new endpoint is closed unless it says otherwise.
+/// </summary>
+public static class AccessControlExtensions
+{
+    public static IServiceCollection AddAccessControl(this IServiceCollection services)
+    {
+        services.AddAuthentication(OwnerAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, OwnerAuthenticationHandler>(OwnerAuthenticationHandler.SchemeName, null)
+            .AddBotFramework();
+        var owner = new AuthorizationPolicyBuilder(OwnerAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build();
+        services.AddAuthorizationBuilder()
+            .AddPolicy(AccessPolicies.Owner, owner)
+            .SetFallbackPolicy(owner);
+        return services;
+    }
+
+    /// <summary>
+    /// Static assets first (nothing private in them; they skip requests that matched an endpoint, such as the page),
+    /// then authentication and authorization for every endpoint and for any request no endpoint matched.
+    /// </summary>
+    public static WebApplication UseAccessControl(this WebApplication app)
+    {
+        app.UseRouting();
+        app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        return app;
+    }
+}
