@@ -74,9 +74,3 @@ public sealed class TurnContext(IncomingMessage message, ChatThread thread, Conv
     /// <summary>Steps this turn already wrote before a crash (when the turn is being re-run).</summary>
     public IReadOnlyList<(string Role, EventContent Content)> ResumedSteps { get; internal set; } = [];
 }
-
-/// <summary>The agent's entry point for one turn: the command agent, or the LLM agent when a model is configured.</summary>
-public interface ITurnHandler
-{
-    Task HandleAsync(TurnContext turn, CancellationToken cancellationToken);
-}

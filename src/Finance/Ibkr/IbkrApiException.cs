@@ -7,6 +7,3 @@ public sealed class IbkrApiException(int status, string error, TimeSpan? retryAf
     public string Error { get; } = error;
     public TimeSpan? RetryAfter { get; } = retryAfter;
 }
-
-/// <summary>The gateway could not be reached, or answered something that is not IBKR's JSON.</summary>
-public sealed class IbkrTransportException(string message, Exception? inner = null) : Exception(message, inner);

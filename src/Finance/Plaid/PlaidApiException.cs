@@ -15,6 +15,3 @@ public sealed class PlaidApiException(int status, PlaidErrorBody error, TimeSpan
     /// <summary>The bank connection the failed call was for, when there was one (set by the bank provider).</summary>
     public Guid? BankItemId { get; init; }
 }
-
-/// <summary>Plaid could not be reached, or answered something that is not Plaid's JSON.</summary>
-public sealed class PlaidTransportException(string message, Exception? inner = null) : Exception(message, inner);

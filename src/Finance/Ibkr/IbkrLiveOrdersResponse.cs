@@ -1,0 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Bot.Finance.Ibkr;
+
+public sealed record IbkrLiveOrdersResponse(IReadOnlyList<IbkrLiveOrder>? Orders);

@@ -1,0 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Bot.Finance.Plaid;
+
+public sealed record PlaidPublicTokenExchangeRequest(string PublicToken);

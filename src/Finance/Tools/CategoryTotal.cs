@@ -1,0 +1,6 @@
+using Bot.Finance.Bank;
+using Bot.Finance.Broker;
+
+namespace Bot.Finance.Tools;
+
+public sealed record CategoryTotal(string Category, decimal Spent, int Count);

@@ -1,0 +1,6 @@
+using Bot.Finance.Bank;
+using Bot.Finance.Broker;
+
+namespace Bot.Finance.Tools;
+
+public sealed record CurrencyTotal(string Currency, decimal Cash, decimal Debt, decimal Investments);
