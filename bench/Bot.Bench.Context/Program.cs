@@ -4,9 +4,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using Bot.Agent.Memory;
+using Bot.Pipeline.Threads;
 using Bot.Storage;
 using Bot.Storage.Entities;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -63,18 +63,15 @@ try
         }
     }
 
-    ChatThread thread;
-    using (var scope = services.CreateScope())
-    {
-        thread = await scope.ServiceProvider.GetRequiredService<BotDbContext>().Threads.AsNoTracking().SingleAsync(t => t.Id == threadId);
-    }
+    // The turn worker hands ContextBuilder the thread row it loaded; only the id and the summary bound matter here.
+    var thread = new ChatThread { Id = threadId };
+    var threads = new ThreadQueries(services.GetRequiredService<NpgsqlDataSource>());
 
     var timings = new List<double>(iterations);
     HistoryWindow? window = null;
     for (var i = 0; i < iterations + 30; i++)
     {
-        using var scope = services.CreateScope();
-        var builder = new ContextBuilder(scope.ServiceProvider.GetRequiredService<BotDbContext>());
+        var builder = new ContextBuilder(threads);
         var watch = Stopwatch.StartNew();
         window = await builder.BuildAsync(thread, Budget, default);
         watch.Stop();

@@ -1,4 +1,5 @@
 using Bot.Pipeline.Model;
+using Bot.Storage.Entities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -38,15 +39,15 @@ public sealed partial class OutboxProcessor(
     {
         // Only the oldest pending row of each conversation is eligible, so messages arrive in order.
         await using var command = dataSource.CreateCommand(
-            """
+            $"""
             WITH claimed AS (
                 UPDATE outbox SET lease_until = now() + $2, attempts = attempts + 1
                 WHERE id IN (
                     SELECT o.id FROM outbox o
-                    WHERE o.status = 'Pending' AND o.next_attempt_at <= now()
+                    WHERE o.status = '{nameof(OutboxStatus.Pending)}' AND o.next_attempt_at <= now()
                       AND (o.lease_until IS NULL OR o.lease_until < now())
                       AND NOT EXISTS (SELECT 1 FROM outbox p
-                                      WHERE p.conversation_id = o.conversation_id AND p.status = 'Pending' AND p.seq < o.seq)
+                                      WHERE p.conversation_id = o.conversation_id AND p.status = '{nameof(OutboxStatus.Pending)}' AND p.seq < o.seq)
                     ORDER BY o.seq
                     LIMIT $1
                     FOR UPDATE SKIP LOCKED)
@@ -75,13 +76,13 @@ public sealed partial class OutboxProcessor(
         var now = clock.GetUtcNow();
         if (row.Unreachable)
         {
-            await FinishAsync(row.Id, "Unreachable", null, "the conversation is unreachable", cancellationToken);
+            await FinishAsync(row.Id, OutboxStatus.Unreachable, null, "the conversation is unreachable", cancellationToken);
             return;
         }
         if (now > row.ExpiresAt)
         {
             LogExpired(logger, row.Id, row.Channel);
-            await FinishAsync(row.Id, "Expired", null, "not delivered before it expired", cancellationToken);
+            await FinishAsync(row.Id, OutboxStatus.Expired, null, "not delivered before it expired", cancellationToken);
             return;
         }
         if (!sendersByChannel.TryGetValue(row.Channel, out var sender))
@@ -118,7 +119,7 @@ public sealed partial class OutboxProcessor(
                     // Stored before the row counts as sent: whatever comes next for this conversation uses it.
                     await UpdateReferenceAsync(row.ConversationId, reference, cancellationToken);
                 }
-                await FinishAsync(row.Id, "Sent", sent.PlatformMessageId, null, cancellationToken);
+                await FinishAsync(row.Id, OutboxStatus.Sent, sent.PlatformMessageId, null, cancellationToken);
                 break;
             case SendResult.RetryLater retry:
                 var delay = Backoff.For(row.Attempts, TimeSpan.FromSeconds(settings.RetryBaseSeconds), TimeSpan.FromSeconds(settings.MaxRetryDelaySeconds));
@@ -130,7 +131,7 @@ public sealed partial class OutboxProcessor(
                 if (at > row.ExpiresAt)
                 {
                     LogExpired(logger, row.Id, row.Channel);
-                    await FinishAsync(row.Id, "Expired", null, retry.Error, cancellationToken);
+                    await FinishAsync(row.Id, OutboxStatus.Expired, null, retry.Error, cancellationToken);
                 }
                 else
                 {
@@ -144,21 +145,21 @@ public sealed partial class OutboxProcessor(
                 break;
             case SendResult.Failed failed:
                 LogFailed(logger, row.Id, row.Channel, failed.Error);
-                await FinishAsync(row.Id, "Failed", null, failed.Error, cancellationToken);
+                await FinishAsync(row.Id, OutboxStatus.Failed, null, failed.Error, cancellationToken);
                 break;
         }
     }
 
-    private async Task FinishAsync(Guid id, string status, string? platformMessageId, string? error, CancellationToken cancellationToken)
+    private async Task FinishAsync(Guid id, OutboxStatus status, string? platformMessageId, string? error, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            """
+            $"""
             UPDATE outbox SET status = $2, platform_message_id = $3, last_error = $4, lease_until = NULL,
-                              sent_at = CASE WHEN $2 = 'Sent' THEN now() ELSE sent_at END
+                              sent_at = CASE WHEN $2 = '{nameof(OutboxStatus.Sent)}' THEN now() ELSE sent_at END
             WHERE id = $1
             """);
         command.Parameters.Add(new() { Value = id });
-        command.Parameters.Add(new() { Value = status });
+        command.Parameters.Add(new() { Value = status.ToString() });
         command.Parameters.Add(new() { Value = (object?)platformMessageId ?? DBNull.Value });
         command.Parameters.Add(new() { Value = (object?)error ?? DBNull.Value });
         await command.ExecuteNonQueryAsync(cancellationToken);
@@ -189,7 +190,7 @@ public sealed partial class OutboxProcessor(
             "UPDATE conversations SET unreachable_since = COALESCE(unreachable_since, $2), unreachable_reason = $3 WHERE id = $1",
             row.ConversationId, now, reason));
         batch.BatchCommands.Add(Sql.Command(
-            "UPDATE outbox SET status = 'Unreachable', last_error = $2, lease_until = NULL WHERE conversation_id = $1 AND status = 'Pending'",
+            $"UPDATE outbox SET status = '{nameof(OutboxStatus.Unreachable)}', last_error = $2, lease_until = NULL WHERE conversation_id = $1 AND status = '{nameof(OutboxStatus.Pending)}'",
             row.ConversationId, reason));
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -199,7 +200,8 @@ public sealed partial class OutboxProcessor(
     {
         try
         {
-            await using var command = dataSource.CreateCommand("UPDATE outbox SET lease_until = NULL, attempts = GREATEST(attempts - 1, 0) WHERE id = $1 AND status = 'Pending'");
+            await using var command = dataSource.CreateCommand(
+                $"UPDATE outbox SET lease_until = NULL, attempts = GREATEST(attempts - 1, 0) WHERE id = $1 AND status = '{nameof(OutboxStatus.Pending)}'");
             command.Parameters.Add(new() { Value = id });
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             await command.ExecuteNonQueryAsync(timeout.Token);

@@ -15,7 +15,8 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<InboxRecorder>();
         services.AddSingleton<TurnProcessor>();
         services.AddSingleton<OutboxProcessor>();
-        services.AddScoped<ThreadQueries>();
+        services.AddSingleton<ThreadQueries>();
+        services.AddSingleton<ThreadMetadataWriter>();
         services.AddScoped<CardActionRouter>();
         services.AddSingleton<LiveUpdates>();
         services.AddHostedService<InboxBatchWriter>();

@@ -72,21 +72,21 @@ public sealed partial class ScheduleRunTracker(
         // The turn's messages are committed with its inbox row, so once that row is done they are all in the outbox.
         // Later turns in the same thread (a reply to the briefing) are created after it and are not counted.
         await using var command = dataSource.CreateCommand(
-            """
+            $"""
             SELECT r.id, r.schedule_id, i.status, i.last_error,
                    count(o.id),
-                   count(o.id) FILTER (WHERE o.status = 'Sent' AND coalesce(o.platform_message_id, '') <> ''),
-                   (array_agg(o.status ORDER BY o.seq) FILTER (WHERE o.status NOT IN ('Sent', 'Pending')))[1],
-                   (array_agg(coalesce(o.last_error, o.status) ORDER BY o.seq) FILTER (WHERE o.status NOT IN ('Sent', 'Pending')))[1],
-                   (array_agg(o.platform_message_id ORDER BY o.seq) FILTER (WHERE o.status = 'Sent'))[1],
+                   count(o.id) FILTER (WHERE o.status = '{nameof(OutboxStatus.Sent)}' AND coalesce(o.platform_message_id, '') <> ''),
+                   (array_agg(o.status ORDER BY o.seq) FILTER (WHERE o.status NOT IN ('{nameof(OutboxStatus.Sent)}', '{nameof(OutboxStatus.Pending)}')))[1],
+                   (array_agg(coalesce(o.last_error, o.status) ORDER BY o.seq) FILTER (WHERE o.status NOT IN ('{nameof(OutboxStatus.Sent)}', '{nameof(OutboxStatus.Pending)}')))[1],
+                   (array_agg(o.platform_message_id ORDER BY o.seq) FILTER (WHERE o.status = '{nameof(OutboxStatus.Sent)}'))[1],
                    c.unreachable_reason
             FROM schedule_runs r
             JOIN inbox i ON i.id = r.inbox_id
             JOIN conversations c ON c.id = i.conversation_id
             LEFT JOIN outbox o ON o.thread_id = r.thread_id AND o.created_at <= i.processed_at
-            WHERE r.status = 'Queued' AND i.status <> 'Pending'
+            WHERE r.status = '{nameof(ScheduleRunStatus.Queued)}' AND i.status <> '{nameof(InboxStatus.Pending)}'
             GROUP BY r.id, r.schedule_id, i.status, i.last_error, c.unreachable_reason, r.created_at
-            HAVING count(o.id) FILTER (WHERE o.status = 'Pending') = 0
+            HAVING count(o.id) FILTER (WHERE o.status = '{nameof(OutboxStatus.Pending)}') = 0
             ORDER BY r.created_at
             LIMIT 100
             """);
@@ -122,7 +122,7 @@ public sealed partial class ScheduleRunTracker(
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var guard = new NpgsqlCommand(
-            "UPDATE schedule_runs SET status = $2, settled_at = now(), error = $3, platform_message_id = $4 WHERE id = $1 AND status = 'Queued'",
+            $"UPDATE schedule_runs SET status = $2, settled_at = now(), error = $3, platform_message_id = $4 WHERE id = $1 AND status = '{nameof(ScheduleRunStatus.Queued)}'",
             connection, transaction))
         {
             guard.Parameters.Add(new() { Value = run.RunId });

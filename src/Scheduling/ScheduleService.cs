@@ -214,13 +214,22 @@ public sealed class ScheduleService(BotDbContext db, NpgsqlDataSource dataSource
     public async Task ClearPauseNoticesAsync(IReadOnlyCollection<Guid> scheduleIds, CancellationToken cancellationToken) =>
         await db.Set<Schedule>().Where(s => scheduleIds.Contains(s.Id)).ExecuteUpdateAsync(u => u.SetProperty(s => s.PauseNoticePending, false), cancellationToken);
 
-    public async Task<string?> TimeZoneOfAsync(Guid userId, CancellationToken cancellationToken) =>
-        await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => u.TimeZone).SingleOrDefaultAsync(cancellationToken);
+    public async Task<string?> TimeZoneOfAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT time_zone FROM users WHERE id = $1");
+        command.Parameters.Add(new() { Value = userId });
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
 
     /// <summary>Remembers the user's zone; <paramref name="onlyIfUnknown"/> keeps one the user chose over what a channel reports.</summary>
-    public async Task RememberTimeZoneAsync(Guid userId, string ianaId, bool onlyIfUnknown, CancellationToken cancellationToken) =>
-        await db.Users.Where(u => u.Id == userId && (!onlyIfUnknown || u.TimeZone == null))
-            .ExecuteUpdateAsync(u => u.SetProperty(x => x.TimeZone, ianaId), cancellationToken);
+    public async Task RememberTimeZoneAsync(Guid userId, string ianaId, bool onlyIfUnknown, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("UPDATE users SET time_zone = $2 WHERE id = $1 AND (NOT $3 OR time_zone IS NULL)");
+        command.Parameters.Add(new() { Value = userId });
+        command.Parameters.Add(new() { Value = ianaId });
+        command.Parameters.Add(new() { Value = onlyIfUnknown });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
 
     private static ScheduleView ViewOf(Schedule schedule, DateTimeOffset now)
     {

@@ -4,9 +4,7 @@ using System.Text.Json;
 using Bot.Agent.Memory;
 using Bot.Pipeline.Model;
 using Bot.Pipeline.Threads;
-using Bot.Storage;
 using Bot.Storage.Entities;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,7 +16,7 @@ namespace Bot.Agent.Llm;
 /// facts the user stated (private conversations only), and fold history that fell out of the window into the
 /// thread's rolling summary, so the prompt stays bounded however long the thread gets.
 /// </summary>
-public sealed partial class PostTurnWork(IChatClient chat, BotDbContext db, MemoryStore memory, IOptions<LlmOptions> options, ILogger<PostTurnWork> logger)
+public sealed partial class PostTurnWork(IChatClient chat, ThreadQueries threads, ThreadMetadataWriter threadWriter, MemoryStore memory, IOptions<LlmOptions> options, ILogger<PostTurnWork> logger)
 {
     private const int SummaryChunkEvents = 200;
     private const int TranscriptCharsPerEvent = 600;
@@ -50,7 +48,7 @@ public sealed partial class PostTurnWork(IChatClient chat, BotDbContext db, Memo
         var title = ThreadTitles.FromFirstMessage(ThinkingFilter.Strip(response.Text).Trim().Trim('"', '\'', '.', '*', '#').Trim());
         if (title is not null)
         {
-            await db.Threads.Where(t => t.Id == threadId && t.Title == null).ExecuteUpdateAsync(s => s.SetProperty(t => t.Title, title), cancellationToken);
+            await threadWriter.SetTitleIfUnsetAsync(threadId, title, cancellationToken);
         }
     }
 
@@ -113,13 +111,9 @@ public sealed partial class PostTurnWork(IChatClient chat, BotDbContext db, Memo
 
     internal async Task FoldIntoSummaryAsync(Guid threadId, DateTimeOffset windowStart, CancellationToken cancellationToken)
     {
-        var thread = await db.Threads.AsNoTracking().SingleAsync(t => t.Id == threadId, cancellationToken);
-        var query = db.ThreadEvents.AsNoTracking().Where(e => e.ThreadId == threadId && e.CreatedAt < windowStart);
-        if (thread.SummaryThrough is { } through)
-        {
-            query = query.Where(e => e.CreatedAt > through);
-        }
-        var chunk = await query.OrderBy(e => e.CreatedAt).Take(SummaryChunkEvents).Select(e => new { e.Role, e.Content, e.CreatedAt }).ToListAsync(cancellationToken);
+        var (earlierSummary, through) = await threads.SummaryOfAsync(threadId, cancellationToken)
+            ?? throw new InvalidOperationException($"Thread {threadId} does not exist.");
+        var chunk = await threads.EventPageAsync(threadId, through, windowStart, SummaryChunkEvents, newestFirst: false, cancellationToken);
         if (chunk.Count == 0)
         {
             return;
@@ -144,14 +138,12 @@ public sealed partial class PostTurnWork(IChatClient chat, BotDbContext db, Memo
             [
                 new ChatMessage(ChatRole.System,
                     $"You maintain the running summary of a long chat between a user and their finance assistant. Merge the earlier summary and the new part into one summary of at most {limit * 3 / 4} words: decisions, figures, open questions, what the user wants. Plain text."),
-                new ChatMessage(ChatRole.User, $"Earlier summary:\n{thread.Summary ?? "(none)"}\n\nNew part:\n{transcript}"),
+                new ChatMessage(ChatRole.User, $"Earlier summary:\n{earlierSummary ?? "(none)"}\n\nNew part:\n{transcript}"),
             ],
             new ChatOptions { MaxOutputTokens = limit }, cancellationToken);
         var summary = Clip(ThinkingFilter.Strip(response.Text), limit * 3);
         var newThrough = chunk[^1].CreatedAt;
-        await db.Threads
-            .Where(t => t.Id == threadId && (t.SummaryThrough == null || t.SummaryThrough < newThrough))
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.Summary, summary).SetProperty(t => t.SummaryThrough, newThrough), cancellationToken);
+        await threadWriter.SaveSummaryAsync(threadId, summary, newThrough, cancellationToken);
         LogFolded(logger, chunk.Count, threadId);
     }
 

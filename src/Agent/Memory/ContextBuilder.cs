@@ -1,8 +1,7 @@
 using System.Text.Json;
 using Bot.Pipeline.Model;
-using Bot.Storage;
+using Bot.Pipeline.Threads;
 using Bot.Storage.Entities;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
 
 namespace Bot.Agent.Memory;
@@ -15,7 +14,7 @@ public sealed record HistoryWindow(IReadOnlyList<ChatMessage> Messages, int Toke
 /// rolling summary, starting at a user message so a tool call is never separated from its result. Reads a bounded
 /// number of rows however long the thread is.
 /// </summary>
-public sealed class ContextBuilder(BotDbContext db)
+public sealed class ContextBuilder(ThreadQueries threads)
 {
     /// <summary>Rows read per round trip, newest first, until the budget is full.</summary>
     private const int PageSize = 256;
@@ -31,20 +30,7 @@ public sealed class ContextBuilder(BotDbContext db)
         // Page backwards only as far as the budget reaches, so a 5,000-event thread reads a few hundred rows.
         while (tokens <= tokenBudget && newestFirst.Count < MaxRows)
         {
-            var query = db.ThreadEvents.AsNoTracking().Where(e => e.ThreadId == thread.Id);
-            if (thread.SummaryThrough is { } through)
-            {
-                query = query.Where(e => e.CreatedAt > through);
-            }
-            if (before is { } cursor)
-            {
-                query = query.Where(e => e.CreatedAt < cursor);
-            }
-            var page = await query
-                .OrderByDescending(e => e.CreatedAt)
-                .Take(PageSize)
-                .Select(e => new { e.Role, e.Content, e.CreatedAt })
-                .ToListAsync(cancellationToken);
+            var page = await threads.EventPageAsync(thread.Id, thread.SummaryThrough, before, PageSize, newestFirst: true, cancellationToken);
             foreach (var row in page)
             {
                 var content = BotJson.Deserialize<EventContent>(row.Content);

@@ -1,7 +1,5 @@
 using Bot.Finance.Broker;
-using Bot.Storage;
-using Bot.Storage.Entities;
-using Microsoft.EntityFrameworkCore;
+using Bot.Pipeline.Threads;
 
 namespace Bot.Finance.Bank;
 
@@ -9,7 +7,7 @@ namespace Bot.Finance.Bank;
 /// The embedded bank when Plaid is not configured. Each person gets their own generated bank, seeded from their
 /// first channel identity (so the web chat's owner sees the same demo bank after a database reset).
 /// </summary>
-public sealed class DemoBank(BotDbContext db, TimeProvider clock) : IBankProvider
+public sealed class DemoBank(ThreadQueries threads, TimeProvider clock) : IBankProvider
 {
     public string SourceName => "demo bank";
 
@@ -33,11 +31,7 @@ public sealed class DemoBank(BotDbContext db, TimeProvider clock) : IBankProvide
 
     private async Task<DemoBankData> DataForAsync(Guid userId, CancellationToken cancellationToken)
     {
-        var identity = await db.Set<ChannelIdentity>().AsNoTracking()
-            .Where(i => i.UserId == userId)
-            .OrderBy(i => i.CreatedAt).ThenBy(i => i.Id)
-            .Select(i => i.Channel + ":" + i.PlatformUserId)
-            .FirstOrDefaultAsync(cancellationToken);
+        var identity = await threads.FirstIdentityOfAsync(userId, cancellationToken);
         return new DemoBankData(SeedFor(identity ?? userId.ToString("N")));
     }
 

@@ -96,9 +96,9 @@ public sealed class PaperBroker(BotDbContext db, NpgsqlDataSource dataSource, Ti
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var orderId = Guid.CreateVersion7(now);
-        if (await ExecuteAsync(connection, transaction, """
+        if (await ExecuteAsync(connection, transaction, $"""
                 INSERT INTO paper_orders (id, user_id, client_order_id, symbol, side, quantity, order_type, limit_price, time_in_force, status, created_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'Submitted', $10)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '{nameof(BrokerOrderStatus.Submitted)}', $10)
                 ON CONFLICT (user_id, client_order_id) DO NOTHING
                 """, [orderId, userId, clientOrderId, order.Symbol, order.Side.ToString(), order.Quantity, order.Type.ToString(),
                 (object?)order.LimitPrice ?? DBNull.Value, order.TimeInForce.ToString(), now], cancellationToken) == 0)

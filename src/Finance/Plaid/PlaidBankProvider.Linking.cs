@@ -60,12 +60,12 @@ public sealed partial class PlaidBankProvider
     {
         var now = clock.GetUtcNow();
         await using var command = dataSource.CreateCommand(
-            """
+            $"""
             INSERT INTO bank_items (id, user_id, provider, external_id, institution_name, protected_access_token, status, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, 'Active', $7, $7)
+            VALUES ($1, $2, $3, $4, $5, $6, '{nameof(BankItemStatus.Active)}', $7, $7)
             ON CONFLICT (provider, external_id) DO UPDATE SET
                 protected_access_token = excluded.protected_access_token, institution_name = COALESCE(excluded.institution_name, bank_items.institution_name),
-                status = 'Active', updated_at = excluded.updated_at
+                status = '{nameof(BankItemStatus.Active)}', updated_at = excluded.updated_at
             WHERE bank_items.user_id = excluded.user_id
             """);
         command.Parameters.Add(new() { Value = Guid.CreateVersion7(now) });

@@ -1,5 +1,6 @@
 using Bot.Pipeline.Model;
 using Bot.Pipeline;
+using Bot.Pipeline.Threads;
 using Bot.Storage;
 using Bot.Storage.Entities;
 using Microsoft.EntityFrameworkCore;
@@ -51,6 +52,7 @@ public sealed partial class TradePlanSweeper(IServiceScopeFactory scopes, TimePr
         var db = scope.ServiceProvider.GetRequiredService<BotDbContext>();
         var plans = scope.ServiceProvider.GetRequiredService<TradePlanService>();
         var outbox = scope.ServiceProvider.GetRequiredService<OutboxWriter>();
+        var threads = scope.ServiceProvider.GetRequiredService<ThreadQueries>();
         var now = clock.GetUtcNow();
 
         var expired = await db.TradePlans.AsNoTracking().Where(p => p.Status == TradePlanStatus.Proposed && p.ExpiresAt <= now).OrderBy(p => p.ExpiresAt).Take(50).ToListAsync(cancellationToken);
@@ -58,7 +60,7 @@ public sealed partial class TradePlanSweeper(IServiceScopeFactory scopes, TimePr
         {
             if (await plans.ExpireAsync(plan, cancellationToken))
             {
-                await ReportAsync(db, plans, outbox, plan.Id, message: null, cancellationToken);
+                await ReportAsync(db, plans, outbox, threads, plan.Id, message: null, cancellationToken);
             }
         }
 
@@ -71,7 +73,7 @@ public sealed partial class TradePlanSweeper(IServiceScopeFactory scopes, TimePr
             {
                 LogResuming(logger, id);
                 var result = await plans.ExecuteAsync(id, cancellationToken);
-                await ReportAsync(db, plans, outbox, id, result.Message, cancellationToken);
+                await ReportAsync(db, plans, outbox, threads, id, result.Message, cancellationToken);
             }
         }
 
@@ -83,16 +85,16 @@ public sealed partial class TradePlanSweeper(IServiceScopeFactory scopes, TimePr
             if (await plans.RefreshAsync(id, cancellationToken))
             {
                 var plan = await db.TradePlans.AsNoTracking().SingleAsync(p => p.Id == id, cancellationToken);
-                await ReportAsync(db, plans, outbox, id, plan.Outcome, cancellationToken);
+                await ReportAsync(db, plans, outbox, threads, id, plan.Outcome, cancellationToken);
             }
         }
     }
 
     /// <summary>Posts what happened into the plan's thread and redraws its card.</summary>
-    private static async Task ReportAsync(BotDbContext db, TradePlanService plans, OutboxWriter outbox, Guid planId, string? message, CancellationToken cancellationToken)
+    private static async Task ReportAsync(BotDbContext db, TradePlanService plans, OutboxWriter outbox, ThreadQueries threads, Guid planId, string? message, CancellationToken cancellationToken)
     {
         var plan = await db.TradePlans.AsNoTracking().Include(p => p.Orders).SingleAsync(p => p.Id == planId, cancellationToken);
-        var channel = await db.Conversations.AsNoTracking().Where(c => c.Id == plan.ConversationId).Select(c => c.Channel).SingleAsync(cancellationToken);
+        var channel = await threads.ChannelOfConversationAsync(plan.ConversationId, cancellationToken);
         var card = PlanCards.Build(plan, plans.IsPaper);
         var messages = new List<OutgoingMessage>();
         if (message is not null)
