@@ -25,6 +25,9 @@ public sealed partial class TurnProcessor(
     IOptions<PipelineOptions> options,
     ILogger<TurnProcessor> logger)
 {
+    /// <summary>Inline, not a parameter: the partial indexes on pending inbox rows name the literal.</summary>
+    private const string PendingStatus = nameof(InboxStatus.Pending);
+
     private readonly PipelineOptions settings = options.Value;
     private readonly ILogger logger = logger;
 
@@ -32,11 +35,11 @@ public sealed partial class TurnProcessor(
     public async Task<Guid?> ClaimThreadAsync(string owner, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            """
+            $"""
             UPDATE threads SET lease_owner = $1, lease_until = now() + $2
             WHERE id = (
                 SELECT t.id FROM inbox i JOIN threads t ON t.id = i.thread_id
-                WHERE i.status = 'Pending' AND (t.lease_until IS NULL OR t.lease_until < now())
+                WHERE i.status = '{PendingStatus}' AND (t.lease_until IS NULL OR t.lease_until < now())
                 ORDER BY i.received_at
                 LIMIT 1
                 FOR UPDATE OF t SKIP LOCKED)
@@ -94,9 +97,9 @@ public sealed partial class TurnProcessor(
     {
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(Command(
-            """
+            $"""
             UPDATE inbox SET attempts = attempts + 1
-            WHERE id = (SELECT id FROM inbox WHERE thread_id = $1 AND status = 'Pending' ORDER BY received_at LIMIT 1)
+            WHERE id = (SELECT id FROM inbox WHERE thread_id = $1 AND status = '{PendingStatus}' ORDER BY received_at LIMIT 1)
             RETURNING id, channel, event_id, conversation_id, user_id, thread_event_id, payload::text, attempts, received_at
             """, threadId));
         batch.BatchCommands.Add(Command(
@@ -109,15 +112,15 @@ public sealed partial class TurnProcessor(
             """, threadId));
         // Steps of an earlier attempt at the same turn (none on a first attempt; the partial index keeps this cheap).
         batch.BatchCommands.Add(Command(
-            """
+            $"""
             SELECT e.role, e.content::text FROM thread_events e
-            WHERE e.turn_id = (SELECT id FROM inbox WHERE thread_id = $1 AND status = 'Pending' ORDER BY received_at LIMIT 1)
+            WHERE e.turn_id = (SELECT id FROM inbox WHERE thread_id = $1 AND status = '{PendingStatus}' ORDER BY received_at LIMIT 1)
             ORDER BY e.created_at
             """, threadId));
         batch.BatchCommands.Add(Command(
-            """
+            $"""
             UPDATE threads SET lease_owner = NULL, lease_until = NULL
-            WHERE id = $1 AND lease_owner = $2 AND NOT EXISTS (SELECT 1 FROM inbox WHERE thread_id = $1 AND status = 'Pending')
+            WHERE id = $1 AND lease_owner = $2 AND NOT EXISTS (SELECT 1 FROM inbox WHERE thread_id = $1 AND status = '{PendingStatus}')
             """, threadId, owner));
 
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);

@@ -60,7 +60,8 @@ public class TelegramEndToEndTests
         var withCard = await WaitForMessagesAsync(telegram, 2, "the plan card");
         var card = withCard[^1];
         var approve = Buttons(card.Message).Single(b => b.GetProperty("text").GetString() == "Approve").GetProperty("callback_data").GetString()!;
-        Assert.StartsWith("p:approve:", approve, StringComparison.Ordinal);
+        // The generic card encoding: the button carries its action as a typed command would (c:/plan approve ID HASH).
+        Assert.StartsWith("c:/plan approve ", approve, StringComparison.Ordinal);
         Assert.True(System.Text.Encoding.UTF8.GetByteCount(approve) <= 64);
 
         await telegram.SendCallbackAsync(Token, Chat, card.MessageId, approve);
