@@ -7,7 +7,7 @@ using Npgsql;
 namespace Bot.Pipeline;
 
 /// <summary>
-/// Step 8 of the message flow. Claims due outbox rows in order per conversation, hands each to its channel's
+/// Step 8 of the message flow (docs/architecture.md). Claims due outbox rows in order per conversation, hands each to its channel's
 /// sender, and records the outcome: the platform message id, a retry time (backoff, or the platform's Retry-After),
 /// expiry when a reply would arrive too late, or the conversation marked unreachable.
 /// </summary>

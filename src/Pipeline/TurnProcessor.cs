@@ -11,7 +11,7 @@ using static Bot.Pipeline.Sql;
 namespace Bot.Pipeline;
 
 /// <summary>
-/// Steps 5 to 7 of the message flow. Claims a thread with pending inbox rows (a lease on the thread row, taken with
+/// Steps 5 to 7 of the message flow (docs/architecture.md). Claims a thread with pending inbox rows (a lease on the thread row, taken with
 /// <c>FOR UPDATE SKIP LOCKED</c> so workers in every replica compete safely), runs its turns one at a time, and
 /// commits each turn's events, outbox rows and the inbox row's completion in one transaction that first checks
 /// the lease is still ours. A process that dies mid-turn leaves the lease to expire; another worker then resumes.
