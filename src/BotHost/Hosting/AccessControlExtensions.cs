@@ -15,7 +15,9 @@ public static class AccessControlExtensions
 {
     public static IServiceCollection AddAccessControl(this IServiceCollection services)
     {
-        services.AddAuthentication(OwnerAuthenticationHandler.SchemeName)
+        // No default scheme: every policy names its own, so a request is authenticated only by the scheme its endpoint's
+        // policy asks for (the owner's check does not run on a platform webhook, nor JWT validation on the page).
+        services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, OwnerAuthenticationHandler>(OwnerAuthenticationHandler.SchemeName, null)
             .AddBotFramework();
         var owner = new AuthorizationPolicyBuilder(OwnerAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build();

@@ -1,7 +1,5 @@
 namespace Bot.Storage.Entities;
 
-public enum ScheduleRunStatus { Queued, Delivered, Failed, Skipped }
-
 /// <summary>
 /// A proactive message a user asked for (a morning briefing, a weekly review). The source of truth for Quartz's
 /// triggers, which mirror it. Exactly one of <see cref="Cron"/> and <see cref="IntervalSeconds"/> is set.
@@ -38,22 +36,4 @@ public sealed class Schedule
     public ScheduleRunStatus? LastStatus { get; set; }
     public string? LastError { get; set; }
     public int ConsecutiveFailures { get; set; }
-}
-
-/// <summary>One occurrence of a schedule: the run queued for it and how its delivery ended, or the skip.</summary>
-public sealed class ScheduleRun
-{
-    public Guid Id { get; set; } = Guid.CreateVersion7();
-    public Guid ScheduleId { get; set; }
-    /// <summary>The occurrence this run is for (the scheduled time, not when it ran).</summary>
-    public DateTimeOffset FireTime { get; set; }
-    public ScheduleRunStatus Status { get; set; }
-    public Guid? ThreadId { get; set; }
-    public Guid? InboxId { get; set; }
-    /// <summary>The Quartz scheduler instance that fired it.</summary>
-    public string? FiredBy { get; set; }
-    public DateTimeOffset CreatedAt { get; set; }
-    public DateTimeOffset? SettledAt { get; set; }
-    public string? PlatformMessageId { get; set; }
-    public string? Error { get; set; }
 }

@@ -1,0 +1,3 @@
+namespace Bot.Storage.Entities;
+
+public enum BankItemStatus { Active, LoginRequired }

@@ -1,0 +1,3 @@
+namespace Bot.Storage.Entities;
+
+public enum PlanOrderStatus { Pending, Submitted, Working, Filled, PartiallyFilled, Cancelled, Rejected, Failed }

@@ -1,0 +1,3 @@
+namespace Bot.Storage.Entities;
+
+public enum ScheduleRunStatus { Queued, Delivered, Failed, Skipped }
