@@ -56,7 +56,7 @@ public class ScheduleDeliveryTests(ScheduleDeliveryFactory app) : IClassFixture<
         var conversationId = await app.Database.ScalarAsync<Guid>("SELECT conversation_id FROM schedules WHERE id = $1", scheduleId);
         // From here on the platform answers 403: the user blocked the bot. A run every second may already have fired and
         // been delivered before this line on a busy machine: the runs judged below are those queued after it.
-        var blockedAt = await app.Database.ScalarAsync<DateTimeOffset>("SELECT now()");
+        var blockedAt = await app.Database.ScalarAsync<DateTime>("SELECT now()");
         app.Sender.Script(conversationId, new SendResult.Unreachable("403 Forbidden: bot was blocked by the user"));
 
         await Eventually.GetAsync(
