@@ -40,6 +40,7 @@ public sealed class TurnContext(IncomingMessage message, ChatThread thread, Conv
             ThreadKey = Message.Address.ThreadKey,
             StreamId = streamId,
             InReplyTo = TurnId == Guid.Empty ? null : TurnId,
+            InReplyToPlatformMessageId = Message.PlatformMessageId,
             Card = card,
         };
         outgoing.Add(message);

@@ -88,6 +88,7 @@ public static partial class TeamsMapper
             Timestamp = activity.Timestamp ?? receivedAt,
             ConversationReference = Reference(activity, address),
             TimeZone = activity.LocalTimezone,
+            PlatformMessageId = action is null ? activity.Id : null,
         };
     }
 
@@ -130,7 +131,7 @@ public static partial class TeamsMapper
     /// <summary>The bot was added to a chat or team: the welcome runs as <c>/start</c> from whoever added it.</summary>
     public static IncomingMessage? Welcome(Activity activity, DateTimeOffset receivedAt) =>
         ToIncoming(activity with { Type = Activity.Types.Message, Text = "/start", Value = null, Extra = MentionOfRecipient(activity) }, receivedAt) is { } welcome
-            ? welcome with { EventId = "welcome:" + (activity.Id ?? activity.Conversation?.Id) }
+            ? welcome with { EventId = "welcome:" + (activity.Id ?? activity.Conversation?.Id), PlatformMessageId = null }
             : null;
 
     private static Dictionary<string, JsonElement> MentionOfRecipient(Activity activity) => new()
@@ -192,6 +193,8 @@ public static partial class TeamsMapper
             Text = attachments.Count > 0 && message.Card is not null ? null : message.Buttons is { Count: > 0 } ? null : ToTeamsMarkdown(message.Text),
             TextFormat = "markdown",
             Attachments = attachments.Count > 0 ? attachments : null,
+            // Names the person's message this answers, as Bot Framework replies do (the activity lands in the conversation either way).
+            ReplyToId = message.InReplyToPlatformMessageId,
         };
     }
 

@@ -18,6 +18,12 @@ public sealed record IncomingMessage
     /// current thread, that message's thread is resumed.
     /// </summary>
     public string? ReplyToPlatformMessageId { get; init; }
+    /// <summary>
+    /// The platform's id of this message itself, where the bot's answer can name what it answers (a Teams message
+    /// activity's id becomes the reply's <c>replyToId</c>). Null for events that are not a person's message.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? PlatformMessageId { get; init; }
     /// <summary>What the channel needs to send to this conversation later, as JSON (service URL, etc.).</summary>
     public string? ConversationReference { get; init; }
     /// <summary>The sender's IANA time zone, when the channel says (Web Chat's <c>localTimezone</c>).</summary>

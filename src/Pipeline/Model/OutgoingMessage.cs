@@ -27,6 +27,9 @@ public sealed record OutgoingMessage
     /// <summary>The turn (inbox row) this answers; channels that link replies to the user's message use it.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Guid? InReplyTo { get; init; }
+    /// <summary>The platform id of the person's message this answers (<see cref="IncomingMessage.PlatformMessageId"/>), where the channel has one.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? InReplyToPlatformMessageId { get; init; }
     /// <summary>A card, rendered natively by each channel; <see cref="Text"/> is its Markdown fallback.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Card? Card { get; init; }

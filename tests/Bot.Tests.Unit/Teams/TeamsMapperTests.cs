@@ -48,6 +48,22 @@ public class TeamsMapperTests
     }
 
     [Fact]
+    public void A_reply_names_the_message_it_answers_in_replyToId()
+    {
+        var incoming = TeamsMapper.ToIncoming(Parse(Personal), Now)!;
+        Assert.Equal("1732183198123", incoming.PlatformMessageId);
+        var turn = new Bot.Pipeline.TurnContext(incoming, new Bot.Storage.Entities.ChatThread(), new Bot.Storage.Entities.Conversation { Channel = "teams", Address = "a:1xyzPERSONAL" }, Guid.NewGuid());
+        var reply = turn.Reply("Your portfolio");
+        var reference = TeamsMapper.ReadReference(incoming.ConversationReference!)!;
+        var activity = JsonSerializer.SerializeToNode(TeamsMapper.ToActivity(reply, reference), ActivityJson.Options)!;
+        Assert.Equal("1732183198123", activity["replyToId"]!.GetValue<string>());
+
+        // A message nobody wrote (a welcome, a schedule's firing) answers nothing.
+        var unprompted = JsonSerializer.SerializeToNode(TeamsMapper.ToActivity(new OutgoingMessage { Text = "Good morning" }, reference), ActivityJson.Options)!;
+        Assert.Null(unprompted["replyToId"]);
+    }
+
+    [Fact]
     public void A_channel_reply_chain_is_one_thread_and_the_mention_is_stripped()
     {
         var incoming = TeamsMapper.ToIncoming(Parse(ChannelPost), Now)!;
@@ -169,6 +185,7 @@ public class TeamsMapperTests
         var welcome = TeamsMapper.Welcome(update, Now)!;
         Assert.Equal("/start", welcome.Text);
         Assert.Equal("welcome:f:789", welcome.EventId);
+        Assert.Null(welcome.PlatformMessageId);
     }
 
     [Fact]
