@@ -24,33 +24,62 @@ public sealed partial class OutboxProcessor(
     private sealed record Claimed(Guid Id, Guid ConversationId, string Channel, string Payload, int Attempts, DateTimeOffset ExpiresAt,
         string Address, string Reference, bool Unreachable, string? ReplacesPlatformMessageId);
 
-    /// <summary>Claims and sends up to <paramref name="batchSize"/> rows; returns how many it handled.</summary>
-    public async Task<int> SendDueAsync(int batchSize, CancellationToken cancellationToken)
+    /// <summary>How a claimed row ends up, written for the whole batch in one statement.</summary>
+    private sealed record Outcome(Guid Id, OutboxStatus Status, string? PlatformMessageId = null, string? Error = null, DateTimeOffset? NextAttemptAt = null, bool Unclaim = false);
+
+    /// <summary>
+    /// Claims due rows of up to <paramref name="conversations"/> conversations (a run of up to
+    /// <see cref="PipelineOptions.SendsPerConversation"/> rows each, in order), sends the conversations side by side and
+    /// each conversation's rows one after the other, and records every outcome in one statement. Returns how many rows it handled.
+    /// </summary>
+    public async Task<int> SendDueAsync(int conversations, CancellationToken cancellationToken)
     {
-        var claimed = await ClaimAsync(batchSize, cancellationToken);
-        foreach (var row in claimed)
+        var claimed = await ClaimAsync(conversations, cancellationToken);
+        if (claimed.Count == 0)
         {
-            await SendOneAsync(row, cancellationToken);
+            return 0;
+        }
+        var runs = claimed.GroupBy(row => row.ConversationId).Select(run => SendRunAsync(run.ToList(), cancellationToken)).ToList();
+        try
+        {
+            await Task.WhenAll(runs);
+        }
+        finally
+        {
+            // Whatever happened (a stop included), every claimed row's outcome is recorded; rows not tried go back.
+            var outcomes = runs.Where(r => r.IsCompletedSuccessfully).SelectMany(r => r.Result).ToList();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await FinishAsync(outcomes, timeout.Token);
         }
         return claimed.Count;
     }
 
-    private async Task<List<Claimed>> ClaimAsync(int batchSize, CancellationToken cancellationToken)
+    private async Task<List<Claimed>> ClaimAsync(int conversations, CancellationToken cancellationToken)
     {
-        // Only the oldest pending row of each conversation is eligible, so messages arrive in order.
+        // The oldest pending row of each conversation is its head; only a due, free head makes its conversation eligible,
+        // so messages arrive in order. The rows after it, up to a run's length, go with it (they wait behind the head).
         await using var command = dataSource.CreateCommand(
             $"""
-            WITH claimed AS (
-                UPDATE outbox SET lease_until = now() + $2, attempts = attempts + 1
-                WHERE id IN (
+            WITH heads AS (
+                SELECT o.id, o.conversation_id FROM outbox o
+                WHERE o.status = '{nameof(OutboxStatus.Pending)}' AND o.next_attempt_at <= now()
+                  AND (o.lease_until IS NULL OR o.lease_until < now())
+                  AND NOT EXISTS (SELECT 1 FROM outbox p
+                                  WHERE p.conversation_id = o.conversation_id AND p.status = '{nameof(OutboxStatus.Pending)}' AND p.seq < o.seq)
+                ORDER BY o.seq
+                LIMIT $1
+                FOR UPDATE SKIP LOCKED),
+            runs AS (
+                SELECT r.id FROM heads h
+                CROSS JOIN LATERAL (
                     SELECT o.id FROM outbox o
-                    WHERE o.status = '{nameof(OutboxStatus.Pending)}' AND o.next_attempt_at <= now()
-                      AND (o.lease_until IS NULL OR o.lease_until < now())
-                      AND NOT EXISTS (SELECT 1 FROM outbox p
-                                      WHERE p.conversation_id = o.conversation_id AND p.status = '{nameof(OutboxStatus.Pending)}' AND p.seq < o.seq)
+                    WHERE o.conversation_id = h.conversation_id AND o.status = '{nameof(OutboxStatus.Pending)}'
+                      AND o.next_attempt_at <= now()
                     ORDER BY o.seq
-                    LIMIT $1
-                    FOR UPDATE SKIP LOCKED)
+                    LIMIT $3) r),
+            claimed AS (
+                UPDATE outbox SET lease_until = now() + $2, attempts = attempts + 1
+                WHERE id IN (SELECT id FROM runs)
                 RETURNING id, seq, conversation_id, channel, payload, attempts, expires_at)
             SELECT c.id, c.conversation_id, c.channel, c.payload::text, c.attempts, c.expires_at,
                    v.address, v.reference::text, v.unreachable_since IS NOT NULL,
@@ -58,8 +87,9 @@ public sealed partial class OutboxProcessor(
             FROM claimed c JOIN conversations v ON v.id = c.conversation_id
             ORDER BY c.seq
             """);
-        command.Parameters.Add(new() { Value = batchSize });
+        command.Parameters.Add(new() { Value = conversations });
         command.Parameters.Add(new() { Value = settings.Lease });
+        command.Parameters.Add(new() { Value = settings.SendsPerConversation });
         var rows = new List<Claimed>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -71,38 +101,82 @@ public sealed partial class OutboxProcessor(
         return rows;
     }
 
-    private async Task SendOneAsync(Claimed row, CancellationToken cancellationToken)
+    /// <summary>One conversation's rows in order. A row that must wait (retry later) holds back the ones after it.</summary>
+    private async Task<List<Outcome>> SendRunAsync(List<Claimed> run, CancellationToken cancellationToken)
+    {
+        var outcomes = new List<Outcome>(run.Count);
+        var sentHere = new Dictionary<Guid, string>();
+        var next = 0;
+        try
+        {
+            for (; next < run.Count; next++)
+            {
+                var row = run[next];
+                var (outcome, stop) = await SendOneAsync(row, sentHere, cancellationToken);
+                if (outcome is not null)
+                {
+                    outcomes.Add(outcome);
+                    if (outcome.Status == OutboxStatus.Sent)
+                    {
+                        sentHere[row.Id] = outcome.PlatformMessageId!;
+                    }
+                }
+                if (stop)
+                {
+                    next++;
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping: the row being sent and the rest go back for another sender, not counted as tried.
+        }
+        catch (Exception exception)
+        {
+            // The database failed mid-run: what was sent is recorded below; this row and the rest stay claimed and are
+            // tried again when their lease expires (the platform may already have this one).
+            LogRunFailed(logger, exception, run[next].ConversationId);
+            return outcomes;
+        }
+        for (; next < run.Count; next++)
+        {
+            outcomes.Add(new Outcome(run[next].Id, OutboxStatus.Pending, Unclaim: true));
+        }
+        return outcomes;
+    }
+
+    /// <summary>Sends one row; the outcome to record (null when already recorded) and whether the rest of its run must wait.</summary>
+    private async Task<(Outcome? Outcome, bool Stop)> SendOneAsync(Claimed row, Dictionary<Guid, string> sentHere, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         if (row.Unreachable)
         {
-            await FinishAsync(row.Id, OutboxStatus.Unreachable, null, "the conversation is unreachable", cancellationToken);
-            return;
+            return (new Outcome(row.Id, OutboxStatus.Unreachable, Error: "the conversation is unreachable"), false);
         }
         if (now > row.ExpiresAt)
         {
             LogExpired(logger, row.Id, row.Channel);
-            await FinishAsync(row.Id, OutboxStatus.Expired, null, "not delivered before it expired", cancellationToken);
-            return;
+            return (new Outcome(row.Id, OutboxStatus.Expired, Error: "not delivered before it expired"), false);
         }
         if (!sendersByChannel.TryGetValue(row.Channel, out var sender))
         {
-            // The channel is switched off in this replica's configuration; leave the row for one that has it.
-            await RescheduleAsync(row.Id, now + settings.Lease, $"channel '{row.Channel}' is not enabled here", cancellationToken);
-            return;
+            // The channel is switched off in this replica's configuration; leave the rows for one that has it.
+            return (new Outcome(row.Id, OutboxStatus.Pending, Error: $"channel '{row.Channel}' is not enabled here", NextAttemptAt: now + settings.Lease), true);
         }
 
         SendResult result;
         try
         {
             var message = BotJson.Deserialize<OutgoingMessage>(row.Payload);
+            var replaces = row.ReplacesPlatformMessageId
+                ?? (message.Replaces is { } replaced && sentHere.TryGetValue(replaced, out var platformId) ? platformId : null);
             result = await sender.SendAsync(
-                new OutboundDelivery(row.Id, row.ConversationId, row.Address, row.Reference, message, row.ReplacesPlatformMessageId, row.Attempts),
+                new OutboundDelivery(row.Id, row.ConversationId, row.Address, row.Reference, message, replaces, row.Attempts),
                 cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await ReleaseAsync(row.Id);
             throw;
         }
         catch (Exception exception)
@@ -119,8 +193,7 @@ public sealed partial class OutboxProcessor(
                     // Stored before the row counts as sent: whatever comes next for this conversation uses it.
                     await UpdateReferenceAsync(row.ConversationId, reference, cancellationToken);
                 }
-                await FinishAsync(row.Id, OutboxStatus.Sent, sent.PlatformMessageId, null, cancellationToken);
-                break;
+                return (new Outcome(row.Id, OutboxStatus.Sent, sent.PlatformMessageId), false);
             case SendResult.RetryLater retry:
                 var delay = Backoff.For(row.Attempts, TimeSpan.FromSeconds(settings.RetryBaseSeconds), TimeSpan.FromSeconds(settings.MaxRetryDelaySeconds));
                 if (retry.RetryAfter is { } wanted && wanted > delay)
@@ -131,37 +204,61 @@ public sealed partial class OutboxProcessor(
                 if (at > row.ExpiresAt)
                 {
                     LogExpired(logger, row.Id, row.Channel);
-                    await FinishAsync(row.Id, OutboxStatus.Expired, null, retry.Error, cancellationToken);
+                    return (new Outcome(row.Id, OutboxStatus.Expired, Error: retry.Error), false);
                 }
-                else
-                {
-                    LogRetry(logger, row.Id, row.Channel, delay.TotalSeconds, retry.Error);
-                    await RescheduleAsync(row.Id, at, retry.Error, cancellationToken);
-                }
-                break;
+                LogRetry(logger, row.Id, row.Channel, delay.TotalSeconds, retry.Error);
+                return (new Outcome(row.Id, OutboxStatus.Pending, Error: retry.Error, NextAttemptAt: at), true);
             case SendResult.Unreachable unreachable:
                 LogUnreachable(logger, row.ConversationId, row.Channel, unreachable.Reason);
+                // Marks this row and every other pending row of the conversation (the rest of the run included).
                 await MarkUnreachableAsync(row, unreachable.Reason, now, cancellationToken);
-                break;
+                return (null, true);
             case SendResult.Failed failed:
                 LogFailed(logger, row.Id, row.Channel, failed.Error);
-                await FinishAsync(row.Id, OutboxStatus.Failed, null, failed.Error, cancellationToken);
-                break;
+                return (new Outcome(row.Id, OutboxStatus.Failed, Error: failed.Error), false);
+            default:
+                throw new InvalidOperationException($"Unknown send result {result.GetType().Name}.");
         }
     }
 
-    private async Task FinishAsync(Guid id, OutboxStatus status, string? platformMessageId, string? error, CancellationToken cancellationToken)
+    /// <summary>Records the outcomes of a batch in one statement; a row still Pending is given back (retry time, or not tried).</summary>
+    private async Task FinishAsync(List<Outcome> outcomes, CancellationToken cancellationToken)
     {
+        if (outcomes.Count == 0)
+        {
+            return;
+        }
+        var items = JsonArrays.Write(json =>
+        {
+            foreach (var outcome in outcomes)
+            {
+                json.WriteStartObject();
+                json.WriteString("id", outcome.Id);
+                json.WriteString("status", outcome.Status.ToString());
+                json.WriteString("platform_message_id", outcome.PlatformMessageId);
+                json.WriteString("error", outcome.Error);
+                if (outcome.NextAttemptAt is { } at)
+                {
+                    json.WriteString("next_attempt_at", at);
+                }
+                json.WriteBoolean("unclaim", outcome.Unclaim);
+                json.WriteEndObject();
+            }
+        });
         await using var command = dataSource.CreateCommand(
             $"""
-            UPDATE outbox SET status = $2, platform_message_id = $3, last_error = $4, lease_until = NULL,
-                              sent_at = CASE WHEN $2 = '{nameof(OutboxStatus.Sent)}' THEN now() ELSE sent_at END
-            WHERE id = $1
+            UPDATE outbox o
+               SET status = f.status,
+                   platform_message_id = COALESCE(f.platform_message_id, o.platform_message_id),
+                   last_error = CASE WHEN f.unclaim THEN o.last_error ELSE f.error END,
+                   lease_until = NULL,
+                   sent_at = CASE WHEN f.status = '{nameof(OutboxStatus.Sent)}' THEN now() ELSE o.sent_at END,
+                   next_attempt_at = COALESCE(f.next_attempt_at, o.next_attempt_at),
+                   attempts = CASE WHEN f.unclaim THEN GREATEST(o.attempts - 1, 0) ELSE o.attempts END
+              FROM jsonb_to_recordset($1) AS f(id uuid, status text, platform_message_id text, error text, next_attempt_at timestamptz, unclaim boolean)
+             WHERE o.id = f.id AND o.status = '{nameof(OutboxStatus.Pending)}'
             """);
-        command.Parameters.Add(new() { Value = id });
-        command.Parameters.Add(new() { Value = status.ToString() });
-        command.Parameters.Add(new() { Value = (object?)platformMessageId ?? DBNull.Value });
-        command.Parameters.Add(new() { Value = (object?)error ?? DBNull.Value });
+        command.Parameters.Add(Sql.Jsonb(items));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -170,16 +267,6 @@ public sealed partial class OutboxProcessor(
         await using var command = dataSource.CreateCommand("UPDATE conversations SET reference = $2 WHERE id = $1");
         command.Parameters.Add(new() { Value = conversationId });
         command.Parameters.Add(Sql.Jsonb(reference));
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private async Task RescheduleAsync(Guid id, DateTimeOffset at, string error, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(
-            "UPDATE outbox SET next_attempt_at = $2, last_error = $3, lease_until = NULL WHERE id = $1");
-        command.Parameters.Add(new() { Value = id });
-        command.Parameters.Add(new() { Value = at });
-        command.Parameters.Add(new() { Value = error });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -195,22 +282,8 @@ public sealed partial class OutboxProcessor(
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Gives a claimed row back at shutdown so another sender takes it at once rather than after the lease.</summary>
-    private async Task ReleaseAsync(Guid id)
-    {
-        try
-        {
-            await using var command = dataSource.CreateCommand(
-                $"UPDATE outbox SET lease_until = NULL, attempts = GREATEST(attempts - 1, 0) WHERE id = $1 AND status = '{nameof(OutboxStatus.Pending)}'");
-            command.Parameters.Add(new() { Value = id });
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await command.ExecuteNonQueryAsync(timeout.Token);
-        }
-        catch (Exception exception) when (exception is NpgsqlException or OperationCanceledException)
-        {
-            LogReleaseFailed(logger, exception, id);
-        }
-    }
+    [LoggerMessage(Level = LogLevel.Error, Message = "Sending to conversation {ConversationId} failed; its unsent rows are tried again after their lease")]
+    private static partial void LogRunFailed(ILogger logger, Exception exception, Guid conversationId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Outbox row {OutboxId} on {Channel} retries in {DelaySeconds:0.0} s: {Error}")]
     private static partial void LogRetry(ILogger logger, Guid outboxId, string channel, double delaySeconds, string error);
@@ -224,6 +297,4 @@ public sealed partial class OutboxProcessor(
     [LoggerMessage(Level = LogLevel.Error, Message = "Outbox row {OutboxId} on {Channel} was refused: {Error}")]
     private static partial void LogFailed(ILogger logger, Guid outboxId, string channel, string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not release outbox row {OutboxId}; its lease will expire")]
-    private static partial void LogReleaseFailed(ILogger logger, Exception exception, Guid outboxId);
 }

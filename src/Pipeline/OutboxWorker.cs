@@ -11,7 +11,8 @@ public sealed partial class OutboxWorker(
     IOptions<PipelineOptions> options,
     ILogger<OutboxWorker> logger) : BackgroundService
 {
-    private const int BatchSize = 16;
+    /// <summary>Conversations claimed per round (each with a run of its rows).</summary>
+    private const int BatchSize = 64;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(Enumerable.Range(0, options.Value.OutboxSenders).Select(n => LoopAsync(n, stoppingToken)));

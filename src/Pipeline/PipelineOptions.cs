@@ -11,6 +11,21 @@ public sealed class PipelineOptions
     [Range(0, 64)]
     public int TurnWorkers { get; set; } = 2;
 
+    /// <summary>
+    /// Threads one turn worker runs side by side (each thread's turns in order). A worker claims as many as it has room
+    /// for in one statement; turns finishing together commit together.
+    /// </summary>
+    [Range(1, 1024)]
+    public int ThreadsPerWorker { get; set; } = 64;
+
+    /// <summary>Pending messages of one thread claimed at once (run in order without another claim in between).</summary>
+    [Range(1, 1000)]
+    public int TurnsPerThread { get; set; } = 32;
+
+    /// <summary>Outbox rows claimed per conversation at once (sent in order, one after the other).</summary>
+    [Range(1, 1000)]
+    public int SendsPerConversation { get; set; } = 32;
+
     /// <summary>Outbox senders in this process. 0 leaves delivery to other replicas.</summary>
     [Range(0, 64)]
     public int OutboxSenders { get; set; } = 2;

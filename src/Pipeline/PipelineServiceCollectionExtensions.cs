@@ -14,6 +14,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<PgNotifier>();
         services.AddSingleton<InboxRecorder>();
         services.AddSingleton<TurnProcessor>();
+        services.AddSingleton<TurnCommitter>();
         services.AddSingleton<OutboxProcessor>();
         services.AddSingleton<ThreadQueries>();
         services.AddSingleton<ThreadMetadataWriter>();

@@ -10,17 +10,25 @@ using static Bot.Pipeline.Sql;
 
 namespace Bot.Pipeline;
 
+/// <summary>A claimed thread's pending messages (oldest first), with what their turns need, loaded in the claim.</summary>
+public sealed record ClaimedThread(ChatThread Thread, Conversation Conversation, IReadOnlyList<ClaimedTurn> Turns);
+
+/// <summary>A pending message, counting this attempt, and the steps an interrupted earlier attempt already wrote.</summary>
+public sealed record ClaimedTurn(InboxItem Item, IReadOnlyList<(string Role, EventContent Content)> Resumed);
+
 /// <summary>
-/// Steps 5 to 7 of the message flow (docs/architecture.md). Claims a thread with pending inbox rows (a lease on the thread row, taken with
-/// <c>FOR UPDATE SKIP LOCKED</c> so workers in every replica compete safely), runs its turns one at a time, and
-/// commits each turn's events, outbox rows and the inbox row's completion in one transaction that first checks
-/// the lease is still ours. A process that dies mid-turn leaves the lease to expire; another worker then resumes.
+/// Steps 5 to 7 of the message flow (docs/architecture.md). One statement claims many threads with pending messages
+/// (a lease on each thread row, taken with <c>FOR UPDATE SKIP LOCKED</c> so workers in every replica compete safely)
+/// and loads up to <see cref="PipelineOptions.TurnsPerThread"/> of each thread's messages with everything their turns
+/// need. Threads run side by side, each thread's turns one at a time in order; every turn's events, outbox rows and
+/// its inbox row's completion commit through <see cref="TurnCommitter"/>, where turns finishing together share one
+/// transaction, guarded by the lease. A thread's last turn gives the lease back in its commit. A process that dies
+/// mid-turn leaves the lease to expire; another worker then resumes.
 /// </summary>
 public sealed partial class TurnProcessor(
     NpgsqlDataSource dataSource,
     IServiceScopeFactory scopeFactory,
-    PipelineSignals signals,
-    PgNotifier notifier,
+    TurnCommitter committer,
     TimeProvider clock,
     IOptions<PipelineOptions> options,
     ILogger<TurnProcessor> logger)
@@ -31,7 +39,72 @@ public sealed partial class TurnProcessor(
     private readonly PipelineOptions settings = options.Value;
     private readonly ILogger logger = logger;
 
-    /// <summary>Claims one thread that has pending messages; null when there is none free.</summary>
+    /// <summary>
+    /// The pending messages of the claimed threads (<c>leased</c>, a CTE the caller writes), counted as attempted: up to
+    /// $2 per thread, oldest first, or only the oldest when it was attempted before (a retry runs alone, so a message
+    /// that crashes its worker cannot take the ones behind it down with it). With each: its thread, its conversation,
+    /// and the steps an earlier attempt wrote (only read for a retry; the partial index on turn_id keeps it cheap).
+    /// </summary>
+    private const string LoadTurns =
+        $"""
+        queued AS (
+            SELECT q.id, q.n, first_value(q.attempts) OVER (PARTITION BY q.thread_id ORDER BY q.n) AS head_attempts
+              FROM leased l
+              CROSS JOIN LATERAL (
+                  SELECT i.id, i.thread_id, i.attempts, row_number() OVER (ORDER BY i.received_at, i.id) AS n
+                    FROM inbox i
+                   WHERE i.thread_id = l.id AND i.status = '{PendingStatus}'
+                   ORDER BY i.received_at, i.id
+                   LIMIT $2) q),
+        counted AS (
+            UPDATE inbox i SET attempts = i.attempts + 1
+              FROM queued q
+             WHERE i.id = q.id AND (q.n = 1 OR q.head_attempts = 0)
+            RETURNING i.id, i.thread_id, i.channel, i.event_id, i.conversation_id, i.user_id, i.thread_event_id, i.payload, i.attempts, i.received_at)
+        SELECT c.id, c.thread_id, c.channel, c.event_id, c.conversation_id, c.user_id, c.thread_event_id, c.payload::text, c.attempts, c.received_at,
+               l.user_id, l.conversation_id, l.thread_key, l.title, l.status, l.created_at, l.updated_at, l.summary, l.summary_through,
+               v.channel, v.address, v.reference::text, v.is_group, v.current_thread_id, v.unreachable_since, v.unreachable_reason, v.created_at,
+               CASE WHEN c.attempts > 1 THEN
+                   (SELECT jsonb_agg(jsonb_build_array(e.role, e.content) ORDER BY e.created_at)::text FROM thread_events e WHERE e.turn_id = c.id)
+               END
+          FROM counted c JOIN leased l ON l.id = c.thread_id JOIN conversations v ON v.id = l.conversation_id
+         ORDER BY c.thread_id, c.received_at, c.id
+        """;
+
+    private const string ThreadColumns = "t.id, t.user_id, t.conversation_id, t.thread_key, t.title, t.status, t.created_at, t.updated_at, t.summary, t.summary_through";
+
+    /// <summary>
+    /// Claims up to <paramref name="maxThreads"/> threads that have pending messages and no live lease, oldest message
+    /// first, and loads their turns, in one statement (one transaction). Empty when there is nothing to do.
+    /// </summary>
+    public async Task<IReadOnlyList<ClaimedThread>> ClaimAsync(string owner, int maxThreads, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"""
+            WITH heads AS (
+                SELECT t.id
+                  FROM inbox i JOIN threads t ON t.id = i.thread_id
+                 WHERE i.status = '{PendingStatus}' AND (t.lease_until IS NULL OR t.lease_until < now())
+                   AND NOT EXISTS (SELECT 1 FROM inbox p
+                                    WHERE p.thread_id = i.thread_id AND p.status = '{PendingStatus}' AND p.received_at < i.received_at)
+                 ORDER BY i.received_at
+                 LIMIT $4
+                   FOR UPDATE OF t SKIP LOCKED),
+            leased AS (
+                UPDATE threads t SET lease_owner = $1, lease_until = now() + $3
+                  FROM (SELECT DISTINCT id FROM heads) h
+                 WHERE t.id = h.id
+                RETURNING {ThreadColumns}),
+            {LoadTurns}
+            """);
+        command.Parameters.Add(new() { Value = owner });
+        command.Parameters.Add(new() { Value = settings.TurnsPerThread });
+        command.Parameters.Add(new() { Value = settings.Lease });
+        command.Parameters.Add(new() { Value = maxThreads });
+        return await ReadClaimedAsync(command, cancellationToken);
+    }
+
+    /// <summary>Claims one thread that has pending messages (its lease only; <see cref="ProcessThreadAsync"/> runs it); null when there is none free.</summary>
     public async Task<Guid?> ClaimThreadAsync(string owner, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
@@ -50,143 +123,166 @@ public sealed partial class TurnProcessor(
         return await command.ExecuteScalarAsync(cancellationToken) as Guid?;
     }
 
-    /// <summary>Runs every pending turn of a claimed thread in order, then gives the lease back.</summary>
+    /// <summary>
+    /// Runs every pending turn of a thread this owner already holds (<see cref="ClaimThreadAsync"/>), then gives the
+    /// lease back. Does nothing when the owner does not hold it.
+    /// </summary>
     public async Task ProcessThreadAsync(Guid threadId, string owner, CancellationToken stoppingToken)
     {
-        using var lease = new LeaseKeeper(this, threadId, owner, stoppingToken);
+        await using var leases = new ThreadLeases(dataSource, owner, settings.Lease, logger, stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await using var command = dataSource.CreateCommand(
+                $"""
+                WITH leased AS (SELECT {ThreadColumns} FROM threads t WHERE t.id = $3 AND t.lease_owner = $1),
+                {LoadTurns}
+                """);
+            command.Parameters.Add(new() { Value = owner });
+            command.Parameters.Add(new() { Value = settings.TurnsPerThread });
+            command.Parameters.Add(new() { Value = threadId });
+            var claimed = await ReadClaimedAsync(command, stoppingToken);
+            if (claimed.Count == 0)
+            {
+                await ReleaseAsync(threadId, owner, []);
+                return;
+            }
+            if (!await RunClaimedThreadAsync(claimed[0], leases, releaseWithLastTurn: false, stoppingToken))
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs a claimed thread's turns in order, each committed before the next starts (a turn may read what the one
+    /// before it wrote). With <paramref name="releaseWithLastTurn"/>, the last turn's commit gives the lease back; if the
+    /// thread stops early (lease lost, shutdown, a failed commit) the lease is given back here, and the messages it did
+    /// not start are not counted as attempted. Returns false when the thread was let go early.
+    /// </summary>
+    internal async Task<bool> RunClaimedThreadAsync(ClaimedThread claimed, ThreadLeases leases, bool releaseWithLastTurn, CancellationToken stoppingToken)
+    {
+        var threadId = claimed.Thread.Id;
+        var token = leases.Track(threadId);
+        var started = 0;
         var released = false;
         try
         {
-            while (!lease.Token.IsCancellationRequested)
+            foreach (var turn in claimed.Turns)
             {
-                var next = await LoadNextTurnAsync(threadId, owner, lease.Token);
-                if (next is null)
+                if (token.IsCancellationRequested)
                 {
-                    // Nothing pending: the same round trip gave the lease back.
-                    released = true;
-                    break;
+                    return false;
                 }
-                if (!await RunTurnAsync(next, owner, lease.Token))
+                started++;
+                var last = releaseWithLastTurn && started == claimed.Turns.Count;
+                var committed = await RunTurnAsync(claimed, turn, leases.Owner, last, onCommitted: () =>
                 {
-                    break;
+                    if (last)
+                    {
+                        // The lease went back with the commit: nothing more to renew, and the turn's after-commit work
+                        // must not be cancelled for it.
+                        released = true;
+                        leases.Untrack(threadId);
+                    }
+                    return last ? stoppingToken : token;
+                }, token);
+                if (!committed)
+                {
+                    return false;
                 }
             }
+            return true;
         }
-        catch (OperationCanceledException) when (lease.Token.IsCancellationRequested)
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
             // Shutting down or the lease was lost: the turn's transaction never committed, so the message stays pending.
+            return false;
         }
         finally
         {
             if (!released)
             {
-                await ReleaseAsync(threadId, owner);
+                leases.Untrack(threadId);
+                await ReleaseAsync(threadId, leases.Owner, claimed.Turns.Skip(started).Select(t => t.Item.Id).ToArray());
             }
         }
     }
 
-    /// <summary>A pending message with what its turn needs, loaded together.</summary>
-    private sealed record LoadedTurn(InboxItem Item, ChatThread Thread, Conversation Conversation, IReadOnlyList<(string Role, EventContent Content)> Resumed);
-
-    /// <summary>
-    /// In one round trip: the thread's oldest pending message (counting this attempt), the thread, its conversation,
-    /// and the steps an interrupted earlier attempt already wrote. When nothing is pending, the lease is given back
-    /// in the same round trip and null returned.
-    /// </summary>
-    private async Task<LoadedTurn?> LoadNextTurnAsync(Guid threadId, string owner, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<ClaimedThread>> ReadClaimedAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
-        await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(Command(
-            $"""
-            UPDATE inbox SET attempts = attempts + 1
-            WHERE id = (SELECT id FROM inbox WHERE thread_id = $1 AND status = '{PendingStatus}' ORDER BY received_at LIMIT 1)
-            RETURNING id, channel, event_id, conversation_id, user_id, thread_event_id, payload::text, attempts, received_at
-            """, threadId));
-        batch.BatchCommands.Add(Command(
-            """
-            SELECT t.user_id, t.conversation_id, t.thread_key, t.title, t.status, t.created_at, t.updated_at, t.lease_owner, t.lease_until,
-                   t.summary, t.summary_through,
-                   c.channel, c.address, c.reference::text, c.is_group, c.current_thread_id, c.unreachable_since, c.unreachable_reason, c.created_at
-            FROM threads t JOIN conversations c ON c.id = t.conversation_id
-            WHERE t.id = $1
-            """, threadId));
-        // Steps of an earlier attempt at the same turn (none on a first attempt; the partial index keeps this cheap).
-        batch.BatchCommands.Add(Command(
-            $"""
-            SELECT e.role, e.content::text FROM thread_events e
-            WHERE e.turn_id = (SELECT id FROM inbox WHERE thread_id = $1 AND status = '{PendingStatus}' ORDER BY received_at LIMIT 1)
-            ORDER BY e.created_at
-            """, threadId));
-        batch.BatchCommands.Add(Command(
-            $"""
-            UPDATE threads SET lease_owner = NULL, lease_until = NULL
-            WHERE id = $1 AND lease_owner = $2 AND NOT EXISTS (SELECT 1 FROM inbox WHERE thread_id = $1 AND status = '{PendingStatus}')
-            """, threadId, owner));
-
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            return null;
-        }
-        var item = new InboxItem
-        {
-            Id = reader.GetGuid(0),
-            Channel = reader.GetString(1),
-            EventId = reader.GetString(2),
-            ThreadId = threadId,
-            ConversationId = reader.GetGuid(3),
-            UserId = reader.GetGuid(4),
-            ThreadEventId = reader.GetGuid(5),
-            Payload = reader.GetString(6),
-            Status = InboxStatus.Pending,
-            Attempts = reader.GetInt32(7),
-            ReceivedAt = reader.GetFieldValue<DateTimeOffset>(8),
-        };
-        await reader.NextResultAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            throw new InvalidOperationException($"Thread {threadId} has a pending message but no thread or conversation row.");
-        }
-        var thread = new ChatThread
-        {
-            Id = threadId,
-            UserId = reader.GetGuid(0),
-            ConversationId = reader.GetGuid(1),
-            ThreadKey = reader.IsDBNull(2) ? null : reader.GetString(2),
-            Title = reader.IsDBNull(3) ? null : reader.GetString(3),
-            Status = Enum.Parse<ThreadStatus>(reader.GetString(4)),
-            CreatedAt = reader.GetFieldValue<DateTimeOffset>(5),
-            UpdatedAt = reader.GetFieldValue<DateTimeOffset>(6),
-            LeaseOwner = reader.IsDBNull(7) ? null : reader.GetString(7),
-            LeaseUntil = reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8),
-            Summary = reader.IsDBNull(9) ? null : reader.GetString(9),
-            SummaryThrough = reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
-        };
-        var conversation = new Conversation
-        {
-            Id = thread.ConversationId,
-            Channel = reader.GetString(11),
-            Address = reader.GetString(12),
-            Reference = reader.GetString(13),
-            IsGroup = reader.GetBoolean(14),
-            CurrentThreadId = reader.IsDBNull(15) ? null : reader.GetGuid(15),
-            UnreachableSince = reader.IsDBNull(16) ? null : reader.GetFieldValue<DateTimeOffset>(16),
-            UnreachableReason = reader.IsDBNull(17) ? null : reader.GetString(17),
-            CreatedAt = reader.GetFieldValue<DateTimeOffset>(18),
-        };
-        await reader.NextResultAsync(cancellationToken);
-        var resumed = new List<(string, EventContent)>();
+        var threads = new List<ClaimedThread>();
+        List<ClaimedTurn>? turns = null;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            resumed.Add((reader.GetString(0), BotJson.Deserialize<EventContent>(reader.GetString(1))));
+            var threadId = reader.GetGuid(1);
+            if (threads.Count == 0 || threads[^1].Thread.Id != threadId)
+            {
+                var thread = new ChatThread
+                {
+                    Id = threadId,
+                    UserId = reader.GetGuid(10),
+                    ConversationId = reader.GetGuid(11),
+                    ThreadKey = reader.IsDBNull(12) ? null : reader.GetString(12),
+                    Title = reader.IsDBNull(13) ? null : reader.GetString(13),
+                    Status = Enum.Parse<ThreadStatus>(reader.GetString(14)),
+                    CreatedAt = reader.GetFieldValue<DateTimeOffset>(15),
+                    UpdatedAt = reader.GetFieldValue<DateTimeOffset>(16),
+                    Summary = reader.IsDBNull(17) ? null : reader.GetString(17),
+                    SummaryThrough = reader.IsDBNull(18) ? null : reader.GetFieldValue<DateTimeOffset>(18),
+                };
+                var conversation = new Conversation
+                {
+                    Id = thread.ConversationId,
+                    Channel = reader.GetString(19),
+                    Address = reader.GetString(20),
+                    Reference = reader.GetString(21),
+                    IsGroup = reader.GetBoolean(22),
+                    CurrentThreadId = reader.IsDBNull(23) ? null : reader.GetGuid(23),
+                    UnreachableSince = reader.IsDBNull(24) ? null : reader.GetFieldValue<DateTimeOffset>(24),
+                    UnreachableReason = reader.IsDBNull(25) ? null : reader.GetString(25),
+                    CreatedAt = reader.GetFieldValue<DateTimeOffset>(26),
+                };
+                turns = [];
+                threads.Add(new ClaimedThread(thread, conversation, turns));
+            }
+            var item = new InboxItem
+            {
+                Id = reader.GetGuid(0),
+                Channel = reader.GetString(2),
+                EventId = reader.GetString(3),
+                ThreadId = threadId,
+                ConversationId = reader.GetGuid(4),
+                UserId = reader.GetGuid(5),
+                ThreadEventId = reader.GetGuid(6),
+                Payload = reader.GetString(7),
+                Status = InboxStatus.Pending,
+                Attempts = reader.GetInt32(8),
+                ReceivedAt = reader.GetFieldValue<DateTimeOffset>(9),
+            };
+            var resumed = new List<(string, EventContent)>();
+            if (!reader.IsDBNull(27))
+            {
+                using var steps = System.Text.Json.JsonDocument.Parse(reader.GetString(27));
+                foreach (var step in steps.RootElement.EnumerateArray())
+                {
+                    resumed.Add((step[0].GetString()!, System.Text.Json.JsonSerializer.Deserialize<EventContent>(step[1], BotJson.Options)!));
+                }
+            }
+            turns!.Add(new ClaimedTurn(item, resumed));
         }
-        return new LoadedTurn(item, thread, conversation, resumed);
+        return threads;
     }
 
-    /// <summary>Returns false when the thread should be let go (the lease was lost).</summary>
-    private async Task<bool> RunTurnAsync(LoadedTurn loaded, string owner, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one turn and commits it, then runs its after-commit work (inside the turn's scope, whose services that work
+    /// may use) with the token <paramref name="onCommitted"/> returns; false when its guard refused the commit (the lease
+    /// was lost).
+    /// </summary>
+    private async Task<bool> RunTurnAsync(ClaimedThread claimed, ClaimedTurn claimedTurn, string owner, bool release, Func<CancellationToken> onCommitted, CancellationToken cancellationToken)
     {
-        var (item, thread, conversation, resumed) = loaded;
+        var (thread, conversation, _) = claimed;
+        var (item, resumed) = claimedTurn;
         var attempts = item.Attempts;
         await using var scope = scopeFactory.CreateAsyncScope();
         var message = BotJson.Deserialize<IncomingMessage>(item.Payload);
@@ -231,13 +327,16 @@ public sealed partial class TurnProcessor(
             }
         }
 
-        var committed = await CommitWithRetryAsync(item, turn, owner, error, cancellationToken);
-        if (committed)
+        cancellationToken.ThrowIfCancellationRequested();
+        var committed = await committer.CommitAsync(CommitItem(item, turn, owner, error, release));
+        if (!committed)
         {
-            LogTurnDone(logger, item.Id, turn.Outgoing.Count);
-            await RunAfterCommitAsync(turn, cancellationToken);
+            LogLeaseLost(logger, item.ThreadId);
+            return false;
         }
-        return committed;
+        LogTurnDone(logger, item.Id, turn.Outgoing.Count);
+        await RunAfterCommitAsync(turn, onCommitted());
+        return true;
     }
 
     private TurnContext NewTurn(IncomingMessage message, ChatThread thread, Conversation conversation, InboxItem item, string owner, IReadOnlyList<(string, EventContent)> resumed) =>
@@ -283,27 +382,12 @@ public sealed partial class TurnProcessor(
         }
     }
 
-    /// <summary>The turn's result is in memory: a commit that lost a deadlock is simply tried again.</summary>
-    private async Task<bool> CommitWithRetryAsync(InboxItem item, TurnContext turn, string owner, string? error, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await CommitTurnAsync(item, turn, owner, error, cancellationToken);
-            }
-            catch (PostgresException exception) when (exception.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure && attempt < 3)
-            {
-                LogCommitRetried(logger, item.ThreadId, exception.SqlState);
-            }
-        }
-    }
-
-    private async Task<bool> CommitTurnAsync(InboxItem item, TurnContext turn, string owner, string? error, CancellationToken cancellationToken)
+    /// <summary>The turn as an item of <c>commit_turns</c> (migration 0010): the guard, the inbox row's outcome, events, outbox rows.</summary>
+    private TurnCommit CommitItem(InboxItem item, TurnContext turn, string owner, string? error, bool release)
     {
         var now = clock.GetUtcNow();
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(2048);
-        await using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
             json.WriteString("inbox_id", item.Id);
@@ -312,19 +396,25 @@ public sealed partial class TurnProcessor(
             json.WriteString("user_id", item.UserId);
             json.WriteString("owner", owner);
             json.WriteString("status", (error is null ? InboxStatus.Done : InboxStatus.Failed).ToString());
-            json.WriteString("error", error);
-            json.WriteString("at", now);
-            json.WriteNumber("lease_seconds", settings.Lease.TotalSeconds);
-            json.WriteString("title", turn.ProposedTitle);
+            if (error is not null)
+            {
+                json.WriteString("error", error);
+            }
+            if (turn.ProposedTitle is not null)
+            {
+                json.WriteString("title", turn.ProposedTitle);
+            }
+            json.WriteBoolean("release", release);
             json.WriteStartArray("events");
             var at = now;
             foreach (var (role, content) in turn.Events)
             {
                 // Strictly increasing timestamps keep a turn's events in order within the thread.
                 at = at.AddTicks(10);
-                ThreadEventRows.Write(json, Guid.CreateVersion7(at), role, content, at);
+                ThreadEventRows.Write(json, Guid.CreateVersion7(at), item.ThreadId, item.Id, role, content, at);
             }
             json.WriteEndArray();
+            json.WriteString("last_at", at);
             json.WriteStartArray("outbox");
             var expires = now.AddMinutes(settings.OutboxExpiryMinutes);
             foreach (var outgoing in turn.Outgoing)
@@ -338,41 +428,27 @@ public sealed partial class TurnProcessor(
             }
             json.WriteEndObject();
         }
-
-        // One statement, so one transaction and one round trip: the guard (still pending, lease still ours) and the writes.
-        await using var command = dataSource.CreateCommand("SELECT commit_turn($1)");
-        command.Parameters.Add(Jsonb(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan)));
-        if (await command.ExecuteScalarAsync(cancellationToken) is not true)
-        {
-            LogLeaseLost(logger, item.ThreadId);
-            return false;
-        }
-        if (turn.Outgoing.Count > 0)
-        {
-            signals.Outbox.Set();
-            notifier.Notify(PipelineSignals.OutboxChannel);
-        }
-        return true;
+        return new TurnCommit(item.Id, buffer.WrittenMemory, turn.Outgoing.Count > 0);
     }
 
-    private async Task<bool> RenewAsync(Guid threadId, string owner, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(
-            "UPDATE threads SET lease_until = now() + $3 WHERE id = $1 AND lease_owner = $2");
-        command.Parameters.Add(new() { Value = threadId });
-        command.Parameters.Add(new() { Value = owner });
-        command.Parameters.Add(new() { Value = settings.Lease });
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
-    }
-
-    private async Task ReleaseAsync(Guid threadId, string owner)
+    /// <summary>
+    /// Gives the lease back (if this owner still holds it) and un-counts the attempts of the messages it claimed but did
+    /// not start, so a shutdown does not bring them closer to being given up.
+    /// </summary>
+    private async Task ReleaseAsync(Guid threadId, string owner, Guid[] notStarted)
     {
         try
         {
             await using var command = dataSource.CreateCommand(
-                "UPDATE threads SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2");
+                $"""
+                WITH released AS (
+                    UPDATE threads SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2 RETURNING id)
+                UPDATE inbox SET attempts = GREATEST(attempts - 1, 0)
+                 WHERE id = ANY($3) AND status = '{PendingStatus}' AND EXISTS (SELECT 1 FROM released)
+                """);
             command.Parameters.Add(new() { Value = threadId });
             command.Parameters.Add(new() { Value = owner });
+            command.Parameters.Add(new() { Value = notStarted });
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             await command.ExecuteNonQueryAsync(timeout.Token);
         }
@@ -380,61 +456,6 @@ public sealed partial class TurnProcessor(
         {
             // The lease simply expires instead.
             LogReleaseFailed(logger, exception, threadId);
-        }
-    }
-
-    /// <summary>Renews a thread's lease while its turns run; cancels them if the lease is lost or the host stops.</summary>
-    private sealed class LeaseKeeper : IDisposable
-    {
-        private readonly CancellationTokenSource cancellation;
-        private readonly Task renewing;
-
-        public LeaseKeeper(TurnProcessor processor, Guid threadId, string owner, CancellationToken stoppingToken)
-        {
-            cancellation = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            renewing = RenewLoopAsync(processor, threadId, owner, cancellation);
-        }
-
-        public CancellationToken Token => cancellation.Token;
-
-        private static async Task RenewLoopAsync(TurnProcessor processor, Guid threadId, string owner, CancellationTokenSource cancellation)
-        {
-            var every = processor.settings.Lease / 3;
-            try
-            {
-                while (true)
-                {
-                    await Task.Delay(every, cancellation.Token);
-                    if (!await processor.RenewAsync(threadId, owner, cancellation.Token))
-                    {
-                        LogLeaseLost(processor.logger, threadId);
-                        await cancellation.CancelAsync();
-                        return;
-                    }
-                }
-            }
-            catch (OperationCanceledException)
-            {
-            }
-            catch (NpgsqlException exception)
-            {
-                // Cannot renew: stop working on this thread rather than risk two workers answering it.
-                LogReleaseFailed(processor.logger, exception, threadId);
-                await cancellation.CancelAsync();
-            }
-        }
-
-        public void Dispose()
-        {
-            cancellation.Cancel();
-            try
-            {
-                renewing.GetAwaiter().GetResult();
-            }
-            catch (OperationCanceledException)
-            {
-            }
-            cancellation.Dispose();
         }
     }
 
@@ -450,12 +471,9 @@ public sealed partial class TurnProcessor(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the lease on thread {ThreadId}; another worker continues it")]
     private static partial void LogLeaseLost(ILogger logger, Guid threadId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Committing a turn on thread {ThreadId} failed with {SqlState}; trying again")]
-    private static partial void LogCommitRetried(ILogger logger, Guid threadId, string sqlState);
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Post-turn work on thread {ThreadId} failed; the reply was already committed")]
     private static partial void LogAfterCommitFailed(ILogger logger, Exception exception, Guid threadId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew or release the lease on thread {ThreadId}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not release the lease on thread {ThreadId}; it expires instead")]
     private static partial void LogReleaseFailed(ILogger logger, Exception exception, Guid threadId);
 }

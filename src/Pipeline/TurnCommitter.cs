@@ -1,0 +1,156 @@
+using System.Buffers;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Bot.Pipeline;
+
+/// <summary>One finished turn, as an item of <c>commit_turns</c> (migration 0010), waiting for its commit.</summary>
+internal sealed record TurnCommit(Guid InboxId, ReadOnlyMemory<byte> Item, bool QueuesOutgoing);
+
+/// <summary>
+/// Step 7 of the message flow (docs/architecture.md), shared by every turn in the process: turns that finish together
+/// commit together (group commit). Each caller waits for the commit of the batch its turn rode in; a batch is one call
+/// of <c>commit_turns</c>, one transaction and one WAL flush however many threads it covers, and an idle system commits
+/// a lone turn at once. Each turn's guard (its inbox row still pending, its worker still holding the thread) is checked
+/// by the function per turn, so one lost lease does not fail the others.
+/// </summary>
+public sealed partial class TurnCommitter(
+    NpgsqlDataSource dataSource,
+    PipelineSignals signals,
+    PgNotifier notifier,
+    TimeProvider clock,
+    IOptions<PipelineOptions> options,
+    ILogger<TurnCommitter> logger)
+{
+    private const int MaxBatch = 256;
+    private const int MaxDeadlockAttempts = 4;
+
+    private sealed record Pending(TurnCommit Commit, TaskCompletionSource<bool> Completion);
+
+    private readonly Lock gate = new();
+    private readonly PipelineOptions settings = options.Value;
+    private List<Pending> queue = [];
+    private bool flushing;
+
+    /// <summary>True once the turn is committed; false when its guard refused it (the lease was lost, or the message was already answered).</summary>
+    internal Task<bool> CommitAsync(TurnCommit commit)
+    {
+        var pending = new Pending(commit, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+        lock (gate)
+        {
+            queue.Add(pending);
+            if (flushing)
+            {
+                return pending.Completion.Task;
+            }
+            flushing = true;
+        }
+        _ = Task.Run(FlushAsync);
+        return pending.Completion.Task;
+    }
+
+    private async Task FlushAsync()
+    {
+        while (true)
+        {
+            List<Pending> batch;
+            lock (gate)
+            {
+                if (queue.Count == 0)
+                {
+                    flushing = false;
+                    return;
+                }
+                if (queue.Count <= MaxBatch)
+                {
+                    batch = queue;
+                    queue = [];
+                }
+                else
+                {
+                    batch = queue[..MaxBatch];
+                    queue.RemoveRange(0, MaxBatch);
+                }
+            }
+            await WriteAsync(batch);
+        }
+    }
+
+    private async Task WriteAsync(List<Pending> batch)
+    {
+        try
+        {
+            var committed = await WriteBatchAsync(batch);
+            foreach (var pending in batch)
+            {
+                pending.Completion.TrySetResult(committed.Contains(pending.Commit.InboxId));
+            }
+        }
+        catch (Exception exception) when (batch.Count > 1)
+        {
+            // One turn the database refuses must not fail the others that shared its batch: commit them one by one.
+            LogBatchSplit(logger, batch.Count, exception);
+            foreach (var pending in batch)
+            {
+                await WriteAsync([pending]);
+            }
+        }
+        catch (Exception exception)
+        {
+            batch[0].Completion.TrySetException(exception);
+        }
+    }
+
+    private async Task<HashSet<Guid>> WriteBatchAsync(List<Pending> batch)
+    {
+        var buffer = new ArrayBufferWriter<byte>(batch.Sum(p => p.Commit.Item.Length) + batch.Count + 2);
+        buffer.Write("["u8);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (i > 0)
+            {
+                buffer.Write(","u8);
+            }
+            buffer.Write(batch[i].Commit.Item.Span);
+        }
+        buffer.Write("]"u8);
+        var items = System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var committed = new HashSet<Guid>();
+                await using (var command = dataSource.CreateCommand("SELECT * FROM commit_turns($1, $2, $3)"))
+                {
+                    command.Parameters.Add(new() { Value = clock.GetUtcNow() });
+                    command.Parameters.Add(new() { Value = settings.Lease });
+                    command.Parameters.Add(Sql.Jsonb(items));
+                    await using var reader = await command.ExecuteReaderAsync();
+                    while (await reader.ReadAsync())
+                    {
+                        committed.Add(reader.GetGuid(0));
+                    }
+                }
+                if (batch.Any(p => p.Commit.QueuesOutgoing && committed.Contains(p.Commit.InboxId)))
+                {
+                    signals.Outbox.Set();
+                    notifier.Notify(PipelineSignals.OutboxChannel);
+                }
+                return committed;
+            }
+            catch (PostgresException exception) when (exception.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure && attempt < MaxDeadlockAttempts)
+            {
+                // The turns' results are in memory and nothing was written: commit them again.
+                LogCommitRetried(logger, batch.Count, exception.SqlState);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Committing {Count} turns together failed; committing them one by one")]
+    private static partial void LogBatchSplit(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Committing {Count} turns failed with {SqlState}; trying again")]
+    private static partial void LogCommitRetried(ILogger logger, int count, string sqlState);
+}
