@@ -18,7 +18,10 @@
 #                 the reply's arrival (p50/p90/p99/max), replies missing, extra replies (a second reply to one
 #                 message), and CPU ms per reply of the bot's process from the load's start to the end of the drain
 #                 (for ours, PostgreSQL's apart), and for ours the inbox rows persisted against the requests.
-# A run of ours starts only once the previous one has drained (no Pending inbox or outbox row), so runs do not overlap.
+# Each bot gets one priming load before the first configuration (both start cold). A run of ours starts only once the
+# previous one has drained (no Pending inbox or outbox row), so runs do not overlap; each run's line also says how much
+# CPU the other bot (and, during botbuilder's, PostgreSQL) used meanwhile, and the load average, since the machine is
+# shared.
 # Per configuration three goals are judged, MET or NOT MET: replies/s ours ÷ botbuilder ≥ 1.5; our replies keep pace
 # with our acknowledgements (replies/s ÷ acknowledged/s ≥ 0.7); our slowest reply ≤ 2000 ms (none missing). A goal
 # NOT MET is a result, not a failure: the script exits non-zero only when the bench itself is broken (a peer died,
@@ -50,7 +53,7 @@ for n in "$SECONDS_RUN" "$WARMUP" "$DRAIN" "$IDLE_TIMEOUT" "$THREADS"; do
   [[ "$n" =~ ^[0-9]+$ ]] || { echo "BENCH_TEAMS_SECONDS, _WARMUP, _DRAIN, _IDLE_TIMEOUT and _THREADS are whole numbers" >&2; exit 64; }
 done
 
-BROKEN=0
+BROKEN=0 primed=0
 broken() { echo "BENCH BROKEN: $*" >&2; BROKEN=1; }
 now_ms() { date +%s%3N; }
 sql() { "${PSQL[@]}" -tAqc "$1"; }
@@ -149,8 +152,9 @@ run() {
   if [ "$bot" = bb ]; then sleep 1; else before_run "$bot's run"; fi
   sink POST "/reset?run=$label" >/dev/null || { broken "the sink did not reset"; return 1; }
   local outbox_failed0; outbox_failed0="$(sql "SELECT count(*) FROM outbox WHERE status <> 'Pending' AND status <> 'Sent'")"
-  local cpu0 pg0 cpu1 pg1
-  cpu0="$(cpu_ticks "$pid")"; pg0="$(cpu_ticks $(postgres_pids))"
+  local cpu0 pg0 cpu1 pg1 other0 other1 other_pid="$BENCH_TEAMS_HOST_PID"
+  [ "$bot" = bb ] || other_pid="$BENCH_TEAMS_BOTBUILDER_PID"
+  cpu0="$(cpu_ticks "$pid")"; pg0="$(cpu_ticks $(postgres_pids))"; other0="$(cpu_ticks "$other_pid")"
   result="$(run_wrk "$url" "$label" "$c" "$v" "$SECONDS_RUN")" || { broken "wrk failed ($bot, ${c}x$v)"; return 1; }
   local wrk_end; wrk_end="$(now_ms)"
   local requests sent seconds non2xx errors acked
@@ -171,7 +175,7 @@ run() {
     fi
     sleep 0.5 # a reply of a request wrk cut at its stop may still be on its way
   fi
-  cpu1="$(cpu_ticks "$pid")"; pg1="$(cpu_ticks $(postgres_pids))"
+  cpu1="$(cpu_ticks "$pid")"; pg1="$(cpu_ticks $(postgres_pids))"; other1="$(cpu_ticks "$other_pid")"
   local stats; stats="$(sink GET /stats)" || { broken "the sink did not answer /stats"; return 1; }
 
   local answered extra foreign unparsed last
@@ -207,7 +211,7 @@ run() {
          d = ingest ? q : a # ingest only: CPU per acknowledged request
          cpu = d > 0 ? sprintf("%.3f", c / t * 1000 / d) : "-"
          pg = !ours ? "-" : (d > 0 ? sprintf("%.3f", g / t * 1000 / d) : "-")
-         printf "%d %.1f %.2f %.2f %d %d %.1f %.2f %s %s %s %s %d %d %s %s %s %.1f\n",
+         printf "%d %.1f %.2f %.2f %d %d %.1f %.2f %s %s %s %s %d %d %s %s %s %.4f\n",
            q, q / s, p50, p99, e, a, rps, drain, n(l50), n(l90), n(l99), n(lmax), miss, x, cpu, pg, per, (q / s > 0 ? rps / (q / s) : 0)
        }')"
   local v_acked v_ackrps v_p50 v_p99 v_err v_ans v_rps v_drain v_l50 v_l90 v_l99 v_lmax v_miss v_extra v_cpu v_pg v_per v_pace
@@ -217,7 +221,9 @@ run() {
     "replies $v_ans answered, $v_miss missing, $v_extra extra, $foreign of other runs, $unparsed unparsed;" \
     "$v_rps replies/s over the load + ${v_drain}s drain$([ "$drained" = yes ] || echo " (gave up waiting after ${DRAIN}s)");" \
     "reply latency p50 $v_l50 / p90 $v_l90 / p99 $v_l99 / max $v_lmax ms;" \
-    "CPU $v_cpu ms/$unit$([ "$bot" = ours ] && echo ", PostgreSQL $v_pg ms/$unit")$extra_info"
+    "CPU $v_cpu ms/$unit$([ "$bot" = ours ] && echo ", PostgreSQL $v_pg ms/$unit")$extra_info;" \
+    "meanwhile the other bot used $(( (other1 - other0) * 1000 / TICKS )) ms CPU$([ "$bot" = bb ] && echo " and PostgreSQL $(( (pg1 - pg0) * 1000 / TICKS )) ms");" \
+    "load average $(cut -d' ' -f1-3 /proc/loadavg)"
   SUMMARY+=("$(printf '%-8s %-10s %8s %8s %8s %7s %7s %6s | %8s %8s %7s %8s %8s %8s %8s %7s %6s | %7s %7s %8s' \
     "${c}x$v" "$name" "$sent" "$v_acked" "$v_ackrps" "$v_p50" "$v_p99" "$v_err" "$v_ans" "$v_rps" "$v_drain" "$v_l50" "$v_l90" "$v_l99" "$v_lmax" \
     "$v_miss" "$v_extra" "$v_cpu" "$v_pg" "$v_per")")
@@ -232,6 +238,15 @@ echo "ours (Release host, Teams:Enabled, no app id): every message persisted (in
   "the reply sent to the sink through the durable outbox"
 echo "reply latency: from wrk sending the message to its reply reaching the sink (matched by replyToId); replies/s: answered ÷ (load + drain)"
 [ -z "$INGEST_ONLY" ] || echo "INGEST ONLY: no reply is waited for, no goal judged, CPU is per acknowledged request (settings: ${BENCH_TEAMS_SETTINGS:-none})"
+
+# Both bots (and the sink) start cold: one priming load each before the first configuration, so the first one is not
+# measured on code still being compiled.
+echo "priming: ${WARMUP}s of load on each bot before the first configuration"
+for bot_url in "$BENCH_TEAMS_REFERENCE" "$BENCH_TEAMS_OURS"; do
+  first="${CONFIGS%% *}"
+  run_wrk "$bot_url" "prime-$((++primed))" "${first%x*}" "${first#*x}" "$WARMUP" >/dev/null || broken "wrk failed (priming $bot_url)"
+done
+before_run "the first configuration"
 
 idx=0
 for config in $CONFIGS; do
