@@ -66,17 +66,18 @@ try
 
     async Task<List<Timings>> MeasureAsync(string phase)
     {
+        var quiet = phase == "quiet";
         return
         [
-            await Timings.MeasureAsync(phase, $"prompt {promptEvents:N0} ev, warm", PromptTargetMs, Warmup, iterations,
+            await Timings.MeasureAsync(phase, $"prompt {promptEvents:N0} ev, warm", PromptTargetMs, Warmup, iterations, quiet,
                 () => BuildAsync(warmBuilder, promptThread, default)),
-            await Timings.MeasureAsync(phase, $"prompt {promptEvents:N0} ev, cold", PromptTargetMs, 0, iterations / 3,
+            await Timings.MeasureAsync(phase, $"prompt {promptEvents:N0} ev, cold", PromptTargetMs, 0, iterations / 3, quiet,
                 () => BuildAsync(NewBuilder(), promptThread, default)),
-            await Timings.MeasureAsync(phase, "history first page", HistoryTargetMs, Warmup, iterations,
+            await Timings.MeasureAsync(phase, "history first page", HistoryTargetMs, Warmup, iterations, quiet,
                 () => HistoryPageAsync(historyThread, null, default)),
-            await Timings.MeasureAsync(phase, "history middle page (cursor)", HistoryTargetMs, Warmup, iterations,
+            await Timings.MeasureAsync(phase, "history middle page (cursor)", HistoryTargetMs, Warmup, iterations, quiet,
                 () => HistoryPageAsync(historyThread, middleCursor, default)),
-            await Timings.MeasureAsync(phase, "history last page (cursor)", HistoryTargetMs, Warmup, iterations,
+            await Timings.MeasureAsync(phase, "history last page (cursor)", HistoryTargetMs, Warmup, iterations, quiet,
                 () => HistoryPageAsync(historyThread, lastCursor, default)),
         ];
     }
