@@ -54,14 +54,16 @@ try
     var lastCursor = await rows.EventAtAsync(historyThread, historyEvents - HistoryPage);
 
     // The turn worker hands ContextBuilder the thread row it loaded; only the id and the summary bound matter here.
-    ContextBuilder NewBuilder() => new(threads);
-    var warmBuilder = NewBuilder();
+    // Warm: one cache for the process, as the host registers it; cold: a cache of its own for each build.
+    var sharedCache = new PromptEventCache();
+    ContextBuilder NewBuilder() => new(threads, new PromptEventCache());
+    var warmBuilder = new ContextBuilder(threads, sharedCache);
     async Task<HistoryWindow> BuildAsync(ContextBuilder builder, Guid threadId, CancellationToken cancellationToken) =>
         await builder.BuildAsync(new ChatThread { Id = threadId }, Budget, cancellationToken);
     async Task<int> HistoryPageAsync(Guid threadId, Guid? after, CancellationToken cancellationToken)
     {
         var page = await threads.EventsAsync(threadId, after, HistoryPage, cancellationToken);
-        return page.Select(e => (e.Id, e.Role, e.Content.Text, e.Content.Action, e.CreatedAt)).Count();
+        return page.Select(e => (e.Id, e.Role, e.Text, e.Action, e.CreatedAt)).Count();
     }
 
     async Task<List<Timings>> MeasureAsync(string phase)
@@ -84,7 +86,7 @@ try
 
     var window = await BuildAsync(warmBuilder, promptThread, default);
     Console.WriteLine($"  prompt window: {window.Messages.Count:N0} messages, {window.Tokens:N0} tokens (est.) of a {Budget:N0}-token budget");
-    Console.WriteLine($"  prompt: warm = one ContextBuilder reused (as the host's), cold = a new one for each build; {iterations:N0} builds warm, {iterations / 3:N0} cold");
+    Console.WriteLine($"  prompt: warm = the process's cache of events (as the host's), cold = an empty cache for each build; {iterations:N0} builds warm, {iterations / 3:N0} cold");
     Console.WriteLine($"  history: {HistoryPage} events a page (the endpoint's default), {iterations:N0} reads of each page");
 
     Console.WriteLine($"quiet phase: nothing else runs in this process ({LoadAverage()})");
