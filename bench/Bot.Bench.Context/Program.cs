@@ -73,7 +73,7 @@ try
         [
             await Timings.MeasureAsync(phase, $"prompt {promptEvents:N0} ev, warm", PromptTargetMs, Warmup, iterations, quiet,
                 () => BuildAsync(warmBuilder, promptThread, default)),
-            await Timings.MeasureAsync(phase, $"prompt {promptEvents:N0} ev, cold", PromptTargetMs, 0, iterations / 3, quiet,
+            await Timings.MeasureAsync(phase, $"prompt {promptEvents:N0} ev, cold", PromptTargetMs, Warmup, iterations / 3, quiet,
                 () => BuildAsync(NewBuilder(), promptThread, default)),
             await Timings.MeasureAsync(phase, "history first page", HistoryTargetMs, Warmup, iterations, quiet,
                 () => HistoryPageAsync(historyThread, null, default)),

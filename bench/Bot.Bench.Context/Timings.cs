@@ -18,8 +18,9 @@ internal sealed class Timings(string phase, string operation, double targetP99Ms
     public bool Met => Percentile(0.99) < targetP99Ms;
 
     /// <summary>
-    /// Runs <paramref name="run"/> unmeasured <paramref name="warmup"/> times and for at least a second (so the JIT has
-    /// compiled the optimised code), then <paramref name="iterations"/> times measured.
+    /// Runs <paramref name="run"/> unmeasured <paramref name="warmup"/> times and for at least three seconds (tiered
+    /// compilation takes that long to settle on the optimised code: a long-running host has), then
+    /// <paramref name="iterations"/> times measured.
     /// </summary>
     /// This process's CPU time per run is recorded too when <paramref name="countCpu"/> (nothing else runs in it): unlike
     /// the latencies it does not depend on what else the machine is doing.
@@ -27,7 +28,7 @@ internal sealed class Timings(string phase, string operation, double targetP99Ms
     {
         var timings = new Timings(phase, operation, targetP99Ms);
         var warming = Stopwatch.GetTimestamp();
-        for (var i = 0; i < warmup || (warmup > 0 && Stopwatch.GetElapsedTime(warming) < TimeSpan.FromSeconds(1)); i++)
+        for (var i = 0; i < warmup || (warmup > 0 && Stopwatch.GetElapsedTime(warming) < TimeSpan.FromSeconds(3)); i++)
         {
             await run();
         }
