@@ -30,6 +30,7 @@ public static class AgentServiceCollectionExtensions
         services.AddScoped<CommandAgent>();
 
         services.AddScoped<MemoryStore>();
+        services.AddSingleton<PromptEventCache>();
         services.AddScoped<ContextBuilder>();
         services.AddScoped<IToolProvider, MemoryTools>();
 

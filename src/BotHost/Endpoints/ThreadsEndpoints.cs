@@ -60,7 +60,7 @@ public static class ThreadsEndpoints
             return TypedResults.NotFound();
         }
         var events = await queries.EventsAsync(id, after, Math.Clamp(limit, 1, 1000), cancellationToken);
-        return TypedResults.Ok(events.Select(e => new EventDto(e.Id, e.Role, e.Content.Text, e.Content.Action, e.CreatedAt)).ToList());
+        return TypedResults.Ok(events.Select(e => new EventDto(e.Id, e.Role, e.Text, e.Action, e.CreatedAt)).ToList());
     }
 
     private static async Task<Results<Ok<DirectLineSessionDto>, NotFound, ProblemHttpResult>> OpenInWebChatAsync(Guid id, ThreadQueries queries, DirectLineTokens tokens, CancellationToken cancellationToken)

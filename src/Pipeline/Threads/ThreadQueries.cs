@@ -1,3 +1,4 @@
+using System.Globalization;
 using Bot.Pipeline.Model;
 using Npgsql;
 
@@ -5,7 +6,17 @@ namespace Bot.Pipeline.Threads;
 
 public sealed record ThreadSummary(Guid Id, string Title, string Channel, string ConversationAddress, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, int EventCount);
 
-public sealed record ThreadEventView(Guid Id, string Role, EventContent Content, DateTimeOffset CreatedAt);
+/// <summary>A thread event as its history shows it: the text and the button pressed.</summary>
+public sealed record ThreadEventView(Guid Id, string Role, string? Text, ActionInvoke? Action, DateTimeOffset CreatedAt);
+
+/// <summary>
+/// A thread event as prompt building reads it. An event the caller already holds comes bare (id and time); the others
+/// come with their role and whether they are a sub-agent's step, and with their content unless they are.
+/// </summary>
+public sealed record PromptEventRow(Guid Id, DateTimeOffset CreatedAt, string? Role = null, bool Subagent = false, string? Content = null)
+{
+    public bool Bare => Role is null;
+}
 
 /// <summary>A stored thread event as read for a prompt or a summary: its role, its JSON content, and when it happened.</summary>
 public sealed record StoredEvent(string Role, string Content, DateTimeOffset CreatedAt);
@@ -18,6 +29,12 @@ public sealed record StoredEvent(string Role, string Content, DateTimeOffset Cre
 public sealed class ThreadQueries(NpgsqlDataSource dataSource)
 {
     public const string Untitled = "New thread";
+
+    /// <summary>An event's content as a prompt reads it: buttons and platform message ids are never part of a prompt.</summary>
+    private const string PromptContent = "(content - 'buttons' - 'platformMessageId')::text";
+
+    /// <summary>A sub-agent's step (its content names the task); prompts leave these out.</summary>
+    private const string IsSubagentStep = "(content->>'subagent' IS NOT NULL)";
 
     private const string SummaryColumns =
         """
@@ -55,15 +72,22 @@ public sealed class ThreadQueries(NpgsqlDataSource dataSource)
         return await command.ExecuteScalarAsync(cancellationToken) is Guid userId ? userId : null;
     }
 
-    /// <summary>Events of a thread in order; <paramref name="after"/> pages forward from an event id (an unknown id pages from the start).</summary>
+    /// <summary>
+    /// Events of a thread in order (time, then id), as its history shows them: the text and the action are taken out of
+    /// the content in SQL. <paramref name="after"/> pages forward from an event id (an unknown id, or one of another
+    /// thread, pages from the start); the keyset (created_at, id) keeps every page on the (thread_id, created_at)
+    /// index however deep it is, with no gap or repeat when events share a timestamp.
+    /// </summary>
     public async Task<IReadOnlyList<ThreadEventView>> EventsAsync(Guid threadId, Guid? after, int limit, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(after is null
-            ? "SELECT id, role, content::text, created_at FROM thread_events WHERE thread_id = $1 ORDER BY created_at LIMIT $2"
+            ? "SELECT id, role, content->>'text', (content->'action')::text, created_at FROM thread_events WHERE thread_id = $1 ORDER BY created_at, id LIMIT $2"
             : """
-              SELECT id, role, content::text, created_at FROM thread_events
-              WHERE thread_id = $1 AND created_at > COALESCE((SELECT a.created_at FROM thread_events a WHERE a.id = $3), '-infinity')
-              ORDER BY created_at LIMIT $2
+              SELECT e.id, e.role, e.content->>'text', (e.content->'action')::text, e.created_at FROM thread_events e
+              WHERE e.thread_id = $1
+                AND (e.created_at, e.id) > (SELECT COALESCE(a.created_at, '-infinity'), COALESCE(a.id, '00000000-0000-0000-0000-000000000000')
+                                            FROM (VALUES (1)) AS one (x) LEFT JOIN thread_events a ON a.id = $3 AND a.thread_id = $1)
+              ORDER BY e.created_at, e.id LIMIT $2
               """);
         command.Parameters.Add(new() { Value = threadId });
         command.Parameters.Add(new() { Value = limit });
@@ -71,13 +95,77 @@ public sealed class ThreadQueries(NpgsqlDataSource dataSource)
         {
             command.Parameters.Add(new() { Value = afterId });
         }
-        var events = new List<ThreadEventView>();
+        var events = new List<ThreadEventView>(Math.Min(limit, 1_000));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            events.Add(new ThreadEventView(reader.GetGuid(0), reader.GetString(1), BotJson.Deserialize<EventContent>(reader.GetString(2)), reader.GetFieldValue<DateTimeOffset>(3)));
+            events.Add(new ThreadEventView(reader.GetGuid(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.IsDBNull(3) ? null : BotJson.Deserialize<ActionInvoke>(reader.GetString(3)), reader.GetFieldValue<DateTimeOffset>(4)));
         }
         return events;
+    }
+
+    /// <summary>
+    /// A page of a thread's events for a prompt, newest first: newer than <paramref name="after"/> (the summary's bound)
+    /// and older than the <paramref name="before"/> cursor (time, then id). Events at or before
+    /// <paramref name="knownThrough"/> come bare (the caller holds them); the others come with what a prompt needs:
+    /// the content without buttons and platform message ids, and none for a sub-agent's step, which prompts leave out.
+    /// Like <see cref="EventPageAsync"/>, the statement names only the bounds it has.
+    /// </summary>
+    public async Task<IReadOnlyList<PromptEventRow>> PromptPageAsync(Guid threadId, DateTimeOffset? after, (DateTimeOffset At, Guid Id)? before, DateTimeOffset? knownThrough, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand();
+        command.Parameters.Add(new() { Value = threadId });
+        command.Parameters.Add(new() { Value = limit });
+        var sql = new System.Text.StringBuilder("SELECT id, created_at, ");
+        if (knownThrough is { } known)
+        {
+            command.Parameters.Add(new() { Value = known });
+            var unknown = $"created_at > ${command.Parameters.Count}";
+            sql.Append(CultureInfo.InvariantCulture, $"CASE WHEN {unknown} THEN role END, CASE WHEN {unknown} THEN {IsSubagentStep} END, CASE WHEN {unknown} AND NOT {IsSubagentStep} THEN {PromptContent} END");
+        }
+        else
+        {
+            sql.Append(CultureInfo.InvariantCulture, $"role, {IsSubagentStep}, CASE WHEN NOT {IsSubagentStep} THEN {PromptContent} END");
+        }
+        sql.Append(" FROM thread_events WHERE thread_id = $1");
+        if (after is { } lower)
+        {
+            command.Parameters.Add(new() { Value = lower });
+            sql.Append(CultureInfo.InvariantCulture, $" AND created_at > ${command.Parameters.Count}");
+        }
+        if (before is { } upper)
+        {
+            command.Parameters.Add(new() { Value = upper.At });
+            command.Parameters.Add(new() { Value = upper.Id });
+            sql.Append(CultureInfo.InvariantCulture, $" AND (created_at, id) < (${command.Parameters.Count - 1}, ${command.Parameters.Count})");
+        }
+        command.CommandText = sql.Append(" ORDER BY created_at DESC, id DESC LIMIT $2").ToString();
+        var rows = new List<PromptEventRow>(limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(reader.IsDBNull(2)
+                ? new PromptEventRow(reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1))
+                : new PromptEventRow(reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), reader.GetBoolean(3), reader.IsDBNull(4) ? null : reader.GetString(4)));
+        }
+        return rows;
+    }
+
+    /// <summary>Events by id as <see cref="PromptPageAsync"/> reads the ones the caller does not hold (for those it came to miss).</summary>
+    public async Task<Dictionary<Guid, PromptEventRow>> PromptEventsAsync(IReadOnlyCollection<Guid> eventIds, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"SELECT id, created_at, role, {IsSubagentStep}, CASE WHEN NOT {IsSubagentStep} THEN {PromptContent} END FROM thread_events WHERE id = ANY($1)");
+        command.Parameters.Add(new() { Value = eventIds.ToArray() });
+        var rows = new Dictionary<Guid, PromptEventRow>(eventIds.Count);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows[reader.GetGuid(0)] = new PromptEventRow(reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), reader.GetBoolean(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4));
+        }
+        return rows;
     }
 
     /// <summary>
