@@ -151,9 +151,14 @@ run() {
   run_wrk "$url" "warm-$label" "$c" "$v" "$WARMUP" >/dev/null || { broken "wrk failed ($bot warm-up, ${c}x$v)"; return 1; }
   if [ "$bot" = bb ]; then sleep 1; else before_run "$bot's run"; fi
   sink POST "/reset?run=$label" >/dev/null || { broken "the sink did not reset"; return 1; }
+  [ -z "${BENCH_TEAMS_PROFILE:-}" ] || [ "$bot" = bb ] || sql "SELECT pg_stat_statements_reset()" >/dev/null
   local outbox_failed0; outbox_failed0="$(sql "SELECT count(*) FROM outbox WHERE status <> 'Pending' AND status <> 'Sent'")"
   local cpu0 pg0 cpu1 pg1 other0 other1 other_pid="$BENCH_TEAMS_HOST_PID"
   [ "$bot" = bb ] || other_pid="$BENCH_TEAMS_BOTBUILDER_PID"
+  local xid0="" xid1=""
+  # Write transactions: each one that writes takes a transaction id, so the next id's advance counts them (the
+  # script's own polling only reads and takes none).
+  [ "$bot" = bb ] || xid0="$(sql "SELECT pg_snapshot_xmax(pg_current_snapshot())")"
   cpu0="$(cpu_ticks "$pid")"; pg0="$(cpu_ticks $(postgres_pids))"; other0="$(cpu_ticks "$other_pid")"
   result="$(run_wrk "$url" "$label" "$c" "$v" "$SECONDS_RUN")" || { broken "wrk failed ($bot, ${c}x$v)"; return 1; }
   local wrk_end; wrk_end="$(now_ms)"
@@ -190,7 +195,15 @@ run() {
     failed_rows="$(sql "SELECT count(*) FROM inbox WHERE channel = 'teams' AND event_id LIKE '$label-%' AND status = 'Failed'")"
     outbox_failed=$(( $(sql "SELECT count(*) FROM outbox WHERE status <> 'Pending' AND status <> 'Sent'") - outbox_failed0 ))
     pend="$(pending)"
-    extra_info="; inbox: $persisted rows persisted for $acked acknowledged ($sent sent), $done_rows done, $failed_rows failed; outbox: $outbox_failed failed; still pending inbox/outbox: ${pend/ /\/}"
+    xid1="$(sql "SELECT pg_snapshot_xmax(pg_current_snapshot())")"
+    extra_info="; $(( xid1 - xid0 )) write transactions ($(awk -v w="$(( xid1 - xid0 ))" -v a="$done_rows" 'BEGIN { printf "%.2f", (a > 0 ? w / a : 0) }') per turn, intake included)"
+    extra_info="$extra_info; inbox: $persisted rows persisted for $acked acknowledged ($sent sent), $done_rows done, $failed_rows failed; outbox: $outbox_failed failed; still pending inbox/outbox: ${pend/ /\/}"
+    if [ -n "${BENCH_TEAMS_PROFILE:-}" ]; then
+      echo "  PostgreSQL statements of this run by total time (pg_stat_statements):"
+      sql "SELECT format('    %10s ms %8s calls %8s ms/call  %s', round(total_exec_time::numeric, 1), calls, round((total_exec_time / calls)::numeric, 3),
+                         left(regexp_replace(query, '\s+', ' ', 'g'), 110))
+             FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12"
+    fi
     if [ "$persisted" -lt "$acked" ]; then broken "ours acknowledged $acked messages but persisted $persisted (${c}x$v): messages lost"; fi
   fi
   [ "$answered" -le "$sent" ] || broken "$answered replies counted for $sent messages sent ($bot, ${c}x$v)"
@@ -238,6 +251,11 @@ echo "ours (Release host, Teams:Enabled, no app id): every message persisted (in
   "the reply sent to the sink through the durable outbox"
 echo "reply latency: from wrk sending the message to its reply reaching the sink (matched by replyToId); replies/s: answered ÷ (load + drain)"
 [ -z "$INGEST_ONLY" ] || echo "INGEST ONLY: no reply is waited for, no goal judged, CPU is per acknowledged request (settings: ${BENCH_TEAMS_SETTINGS:-none})"
+
+if [ -n "${BENCH_TEAMS_PROFILE:-}" ]; then
+  # Diagnosis: PostgreSQL's time per statement after each of our runs (needs PG_EXTRA_OPTIONS="-c shared_preload_libraries=pg_stat_statements").
+  sql "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null || broken "BENCH_TEAMS_PROFILE needs PG_EXTRA_OPTIONS=\"-c shared_preload_libraries=pg_stat_statements\""
+fi
 
 # Both bots (and the sink) start cold: one priming load each before the first configuration, so the first one is not
 # measured on code still being compiled.

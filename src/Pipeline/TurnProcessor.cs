@@ -81,18 +81,31 @@ public sealed partial class TurnProcessor(
     {
         await using var command = dataSource.CreateCommand(
             $"""
-            WITH heads AS (
+            WITH RECURSIVE pending_threads AS (
+                -- Each thread with pending messages once, with its oldest: a skip scan of ix_inbox_pending_thread that
+                -- costs one index probe per such thread, however many messages a busy thread has queued.
+                (SELECT i.thread_id, i.received_at FROM inbox i
+                  WHERE i.status = '{PendingStatus}'
+                  ORDER BY i.thread_id, i.received_at
+                  LIMIT 1)
+                UNION ALL
+                SELECT n.thread_id, n.received_at
+                  FROM pending_threads p
+                  CROSS JOIN LATERAL (
+                      SELECT i.thread_id, i.received_at FROM inbox i
+                       WHERE i.status = '{PendingStatus}' AND i.thread_id > p.thread_id
+                       ORDER BY i.thread_id, i.received_at
+                       LIMIT 1) n),
+            heads AS (
                 SELECT t.id
-                  FROM inbox i JOIN threads t ON t.id = i.thread_id
-                 WHERE i.status = '{PendingStatus}' AND (t.lease_until IS NULL OR t.lease_until < now())
-                   AND NOT EXISTS (SELECT 1 FROM inbox p
-                                    WHERE p.thread_id = i.thread_id AND p.status = '{PendingStatus}' AND p.received_at < i.received_at)
-                 ORDER BY i.received_at
+                  FROM pending_threads p JOIN threads t ON t.id = p.thread_id
+                 WHERE t.lease_until IS NULL OR t.lease_until < now()
+                 ORDER BY p.received_at
                  LIMIT $4
                    FOR UPDATE OF t SKIP LOCKED),
             leased AS (
                 UPDATE threads t SET lease_owner = $1, lease_until = now() + $3
-                  FROM (SELECT DISTINCT id FROM heads) h
+                  FROM heads h
                  WHERE t.id = h.id
                 RETURNING {ThreadColumns}),
             {LoadTurns}
