@@ -15,7 +15,7 @@ internal sealed record TurnCommit(Guid InboxId, ReadOnlyMemory<byte> Item, bool 
 /// a lone turn at once. Each turn's guard (its inbox row still pending, its worker still holding the thread) is checked
 /// by the function per turn, so one lost lease does not fail the others.
 /// <para>
-/// Turn commits are asynchronous (<c>synchronous_commit = off</c> for this transaction only): the caller goes on without
+/// Turn commits are asynchronous (<c>commit_turns</c> sets <c>synchronous_commit = off</c> for its transaction only): the caller goes on without
 /// waiting for the WAL flush, so the turns of one busy thread follow each other at CPU speed instead of one disk flush
 /// apart. This loses nothing that was promised. Only a crash of the PostgreSQL server itself (not of this process) can
 /// lose the last few hundred milliseconds of turn commits, and a lost turn commit is exactly a crash before the commit,
@@ -134,26 +134,17 @@ public sealed partial class TurnCommitter(
             try
             {
                 var committed = new HashSet<Guid>();
-                await using (var connection = await dataSource.OpenConnectionAsync())
-                await using (var transaction = await connection.BeginTransactionAsync())
+                // One statement, committed asynchronously (commit_turns sets synchronous_commit off for its transaction).
+                await using (var command = dataSource.CreateCommand("SELECT * FROM commit_turns($1, $2, $3)"))
                 {
-                    // Asynchronous commit (see the class summary): the turn is visible at once and durable moments later.
-                    await using (var local = new NpgsqlCommand("SET LOCAL synchronous_commit = off", connection, transaction))
+                    command.Parameters.Add(new() { Value = clock.GetUtcNow() });
+                    command.Parameters.Add(new() { Value = settings.Lease });
+                    command.Parameters.Add(Sql.Jsonb(items));
+                    await using var reader = await command.ExecuteReaderAsync();
+                    while (await reader.ReadAsync())
                     {
-                        await local.ExecuteNonQueryAsync();
+                        committed.Add(reader.GetGuid(0));
                     }
-                    await using (var command = new NpgsqlCommand("SELECT * FROM commit_turns($1, $2, $3)", connection, transaction))
-                    {
-                        command.Parameters.Add(new() { Value = clock.GetUtcNow() });
-                        command.Parameters.Add(new() { Value = settings.Lease });
-                        command.Parameters.Add(Sql.Jsonb(items));
-                        await using var reader = await command.ExecuteReaderAsync();
-                        while (await reader.ReadAsync())
-                        {
-                            committed.Add(reader.GetGuid(0));
-                        }
-                    }
-                    await transaction.CommitAsync();
                 }
                 if (batch.Any(p => p.Commit.QueuesOutgoing && committed.Contains(p.Commit.InboxId)))
                 {

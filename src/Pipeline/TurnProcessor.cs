@@ -81,9 +81,17 @@ public sealed partial class TurnProcessor(
     {
         await using var command = dataSource.CreateCommand(
             $"""
-            WITH RECURSIVE pending_threads AS (
-                -- Each thread with pending messages once, with its oldest: a skip scan of ix_inbox_pending_thread that
-                -- costs one index probe per such thread, however many messages a busy thread has queued.
+            WITH RECURSIVE oldest AS (
+                -- The oldest pending messages. A thread among them has its oldest pending message among them too, so
+                -- this is where most claims find their threads, oldest first, at the cost of a short index scan.
+                SELECT i.thread_id, i.received_at FROM inbox i
+                 WHERE i.status = '{PendingStatus}'
+                 ORDER BY i.received_at
+                 LIMIT $4 * 4),
+            pending_threads AS (
+                -- Only when those are all taken by threads already held (a busy thread with many messages queued): every
+                -- thread with pending messages once, by a skip scan of ix_inbox_pending_thread that costs one index probe
+                -- per thread, however many messages a busy thread has queued.
                 (SELECT i.thread_id, i.received_at FROM inbox i
                   WHERE i.status = '{PendingStatus}'
                   ORDER BY i.thread_id, i.received_at
@@ -96,11 +104,18 @@ public sealed partial class TurnProcessor(
                        WHERE i.status = '{PendingStatus}' AND i.thread_id > p.thread_id
                        ORDER BY i.thread_id, i.received_at
                        LIMIT 1) n),
+            candidates AS (
+                (SELECT thread_id FROM oldest GROUP BY thread_id ORDER BY min(received_at))
+                UNION ALL
+                (SELECT p.thread_id FROM pending_threads p
+                  WHERE (SELECT count(*) FROM oldest) = $4 * 4
+                    AND NOT EXISTS (SELECT 1 FROM oldest o WHERE o.thread_id = p.thread_id)
+                  ORDER BY p.received_at)),
             heads AS (
+                -- Streamed: the skip scan runs only if the oldest messages did not yield enough free threads.
                 SELECT t.id
-                  FROM pending_threads p JOIN threads t ON t.id = p.thread_id
+                  FROM candidates c JOIN threads t ON t.id = c.thread_id
                  WHERE t.lease_until IS NULL OR t.lease_until < now()
-                 ORDER BY p.received_at
                  LIMIT $4
                    FOR UPDATE OF t SKIP LOCKED),
             leased AS (
