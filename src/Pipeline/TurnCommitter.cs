@@ -14,18 +14,6 @@ internal sealed record TurnCommit(Guid InboxId, ReadOnlyMemory<byte> Item, bool 
 /// of <c>commit_turns</c>, one transaction and one WAL flush however many threads it covers, and an idle system commits
 /// a lone turn at once. Each turn's guard (its inbox row still pending, its worker still holding the thread) is checked
 /// by the function per turn, so one lost lease does not fail the others.
-/// <para>
-/// Turn commits are asynchronous (<c>commit_turns</c> sets <c>synchronous_commit = off</c> for its transaction only): the caller goes on without
-/// waiting for the WAL flush, so the turns of one busy thread follow each other at CPU speed instead of one disk flush
-/// apart. This loses nothing that was promised. Only a crash of the PostgreSQL server itself (not of this process) can
-/// lose the last few hundred milliseconds of turn commits, and a lost turn commit is exactly a crash before the commit,
-/// which the pipeline already recovers from: the message is still pending and runs again. Nothing outside the database
-/// learns of a turn before it is durable: its replies are sent only after the outbox sender's claim commits
-/// synchronously, and that flush covers the earlier turn commit whose rows it claimed (the write-ahead log is flushed in
-/// order). Work a handler commits itself during the turn (a trade's state, a schedule) is synchronous as before, and
-/// its flush likewise makes the turns before it durable. Messages are still acknowledged to the platform only once
-/// stored durably (<c>record_inbound</c> commits synchronously).
-/// </para>
 /// </summary>
 public sealed partial class TurnCommitter(
     NpgsqlDataSource dataSource,
@@ -134,7 +122,6 @@ public sealed partial class TurnCommitter(
             try
             {
                 var committed = new HashSet<Guid>();
-                // One statement, committed asynchronously (commit_turns sets synchronous_commit off for its transaction).
                 await using (var command = dataSource.CreateCommand("SELECT * FROM commit_turns($1, $2, $3)"))
                 {
                     command.Parameters.Add(new() { Value = clock.GetUtcNow() });

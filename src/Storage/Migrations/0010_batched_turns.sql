@@ -11,8 +11,7 @@
 --    events: [...items of append_thread_events...], outbox: [...items of enqueue_outbox...]}
 -- A turn commits only if its inbox row is still pending and its worker (owner) still holds the thread's lease; the ids of
 -- the turns that committed come back. A committed turn with release = true gives the thread's lease back in the same
--- transaction (the worker's last turn of that thread); otherwise the lease is extended. Its commit is asynchronous
--- (synchronous_commit off for that transaction): see TurnCommitter.
+-- transaction (the worker's last turn of that thread); otherwise the lease is extended.
 --
 -- record_inbound now gathers the thread events and outbox rows of its whole batch and passes them through the doors in
 -- one call each (it called them once per message), and is otherwise unchanged. commit_turn (one turn) is dropped: the
@@ -54,12 +53,6 @@ DECLARE
     v_outbox jsonb;
     v_new    record;
 BEGIN
-    -- An asynchronous commit, for this transaction only (it outlives the function: set_config, not a SET clause). A turn
-    -- commit lost to a crash of the server is a turn not yet committed, which the pipeline recovers from by running it
-    -- again; its replies leave only after the outbox sender's synchronous claim has flushed the log past this commit.
-    -- Why this is safe in full: TurnCommitter's summary.
-    PERFORM set_config('synchronous_commit', 'off', true);
-
     -- The guard and the inbox rows' completion, for every turn at once.
     WITH t AS (
         SELECT (x.turn->>'inbox_id')::uuid AS inbox_id, (x.turn->>'thread_id')::uuid AS thread_id, x.turn->>'owner' AS owner,
