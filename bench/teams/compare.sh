@@ -34,6 +34,9 @@
 #   before a run, BENCH_TEAMS_CONFIGS ("8x64 8x4096 32x64 32x4096 32x1"), BENCH_TEAMS_THREADS (2, wrk threads).
 # Diagnosis: BENCH_TEAMS_INGEST_ONLY=1 waits for no reply and judges nothing (with BENCH_TEAMS_SETTINGS=
 #   "Pipeline__TurnWorkers=0 Pipeline__OutboxSenders=0" given to ./bot bench teams, it measures acknowledging alone).
+#   BENCH_TEAMS_PROFILE=1 with PG_EXTRA_OPTIONS="-c shared_preload_libraries=pg_stat_statements" prints PostgreSQL's
+#   time per statement after each of our runs. Each of our runs also prints its write transactions per turn (transaction
+#   ids taken, intake included; the script's own polling takes none).
 set -euo pipefail
 DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SECONDS_RUN="${BENCH_TEAMS_SECONDS:-10}"
