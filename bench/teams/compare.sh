@@ -140,6 +140,8 @@ before_run() {
   if ! wait_idle $(( $(now_ms) + IDLE_TIMEOUT * 1000 )); then
     echo "  note: ours had not drained after ${IDLE_TIMEOUT}s before $1 (pending inbox/outbox: $(pending)); the runs overlap"
   fi
+  # Diagnosis: BENCH_TEAMS_VACUUM=1 vacuums the pipeline's tables between runs (what autovacuum would do, given time).
+  [ -z "${BENCH_TEAMS_VACUUM:-}" ] || sql "VACUUM (ANALYZE) inbox, outbox, threads" >/dev/null
 }
 
 verdict() { if [ "$1" = 1 ]; then echo MET; else echo "NOT MET"; fi; }

@@ -58,8 +58,7 @@ public sealed partial class TurnProcessor(
                    LIMIT $2) q),
         counted AS (
             UPDATE inbox i SET attempts = i.attempts + 1
-              FROM queued q
-             WHERE i.id = q.id AND (q.n = 1 OR q.head_attempts = 0)
+             WHERE i.id = ANY (ARRAY(SELECT q.id FROM queued q WHERE q.n = 1 OR q.head_attempts = 0))
             RETURNING i.id, i.thread_id, i.channel, i.event_id, i.conversation_id, i.user_id, i.thread_event_id, i.payload, i.attempts, i.received_at)
         SELECT c.id, c.thread_id, c.channel, c.event_id, c.conversation_id, c.user_id, c.thread_event_id, c.payload::text, c.attempts, c.received_at,
                l.user_id, l.conversation_id, l.thread_key, l.title, l.status, l.created_at, l.updated_at, l.summary, l.summary_through,
@@ -67,7 +66,8 @@ public sealed partial class TurnProcessor(
                CASE WHEN c.attempts > 1 THEN
                    (SELECT jsonb_agg(jsonb_build_array(e.role, e.content) ORDER BY e.created_at)::text FROM thread_events e WHERE e.turn_id = c.id)
                END
-          FROM counted c JOIN leased l ON l.id = c.thread_id JOIN conversations v ON v.id = l.conversation_id
+          FROM counted c JOIN leased l ON l.id = c.thread_id
+          CROSS JOIN LATERAL (SELECT * FROM conversations v WHERE v.id = l.conversation_id OFFSET 0) v
          ORDER BY c.thread_id, c.received_at, c.id
         """;
 
@@ -112,16 +112,18 @@ public sealed partial class TurnProcessor(
                     AND NOT EXISTS (SELECT 1 FROM oldest o WHERE o.thread_id = p.thread_id)
                   ORDER BY p.received_at)),
             heads AS (
-                -- Streamed: the skip scan runs only if the oldest messages did not yield enough free threads.
+                -- Streamed: the skip scan runs only if the oldest messages did not yield enough free threads. Threads are
+                -- looked up one by one by key (a join would let the planner scan the whole threads table).
                 SELECT t.id
-                  FROM candidates c JOIN threads t ON t.id = c.thread_id
-                 WHERE t.lease_until IS NULL OR t.lease_until < now()
-                 LIMIT $4
-                   FOR UPDATE OF t SKIP LOCKED),
+                  FROM candidates c
+                  CROSS JOIN LATERAL (
+                      SELECT t.id FROM threads t
+                       WHERE t.id = c.thread_id AND (t.lease_until IS NULL OR t.lease_until < now())
+                         FOR UPDATE SKIP LOCKED) t
+                 LIMIT $4),
             leased AS (
                 UPDATE threads t SET lease_owner = $1, lease_until = now() + $3
-                  FROM heads h
-                 WHERE t.id = h.id
+                 WHERE t.id = ANY (ARRAY(SELECT id FROM heads))
                 RETURNING {ThreadColumns}),
             {LoadTurns}
             """);

@@ -48,11 +48,17 @@ RETURNS SETOF uuid
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    v_done   uuid[];
-    v_events jsonb;
-    v_outbox jsonb;
-    v_new    record;
+    v_ids     uuid[];
+    v_threads uuid[];
+    v_done    uuid[];
+    v_events  jsonb;
+    v_outbox  jsonb;
+    v_new     record;
 BEGIN
+    -- Rows are found by key (= ANY of an array, and the lease by a scalar subquery): a join with the turns would let
+    -- the planner, which cannot see how few turns the jsonb holds, scan the whole threads or inbox table instead.
+    SELECT array_agg((x.turn->>'inbox_id')::uuid) INTO v_ids FROM jsonb_array_elements(p_turns) AS x(turn);
+
     -- The guard and the inbox rows' completion, for every turn at once.
     WITH t AS (
         SELECT (x.turn->>'inbox_id')::uuid AS inbox_id, (x.turn->>'thread_id')::uuid AS thread_id, x.turn->>'owner' AS owner,
@@ -61,8 +67,8 @@ BEGIN
     ), done AS (
         UPDATE inbox i SET status = t.status, processed_at = p_at, last_error = t.error
           FROM t
-         WHERE i.id = t.inbox_id AND i.status = 'Pending'
-           AND EXISTS (SELECT 1 FROM threads h WHERE h.id = t.thread_id AND h.lease_owner = t.owner)
+         WHERE i.id = ANY (v_ids) AND i.id = t.inbox_id AND i.status = 'Pending'
+           AND (SELECT h.lease_owner FROM threads h WHERE h.id = t.thread_id) = t.owner
         RETURNING i.id)
     SELECT array_agg(id) INTO v_done FROM done;
     IF v_done IS NULL THEN
@@ -87,6 +93,9 @@ BEGIN
     END IF;
 
     -- Each thread once: its last activity, a first title, and the lease extended or (after its worker's last turn) given back.
+    SELECT array_agg(DISTINCT (x.turn->>'thread_id')::uuid) INTO v_threads
+      FROM jsonb_array_elements(p_turns) AS x(turn)
+     WHERE (x.turn->>'inbox_id')::uuid = ANY (v_done);
     UPDATE threads h
        SET updated_at = GREATEST(h.updated_at, u.last_at),
            title = COALESCE(h.title, u.title),
@@ -99,7 +108,7 @@ BEGIN
               FROM jsonb_array_elements(p_turns) WITH ORDINALITY AS x(turn, n)
              WHERE (x.turn->>'inbox_id')::uuid = ANY (v_done)
              GROUP BY 1) u
-     WHERE h.id = u.thread_id;
+     WHERE h.id = ANY (v_threads) AND h.id = u.thread_id;
 
     -- /new: the conversation's next messages go to a fresh thread.
     FOR v_new IN
