@@ -35,7 +35,7 @@
 # Diagnosis: BENCH_TEAMS_INGEST_ONLY=1 waits for no reply and judges nothing (with BENCH_TEAMS_SETTINGS=
 #   "Pipeline__TurnWorkers=0 Pipeline__OutboxSenders=0" given to ./bot bench teams, it measures acknowledging alone).
 #   BENCH_TEAMS_PROFILE=1 with PG_EXTRA_OPTIONS="-c shared_preload_libraries=pg_stat_statements" prints PostgreSQL's
-#   time per statement after each of our runs. Each of our runs also prints its write transactions per turn (transaction
+#   time per statement after each of our runs; BENCH_TEAMS_VACUUM=1 vacuums inbox, outbox and threads between runs. Each of our runs also prints its write transactions per turn (transaction
 #   ids taken, intake included; the script's own polling takes none).
 set -euo pipefail
 DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
