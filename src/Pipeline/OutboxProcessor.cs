@@ -60,15 +60,32 @@ public sealed partial class OutboxProcessor(
         // so messages arrive in order. The rows after it, up to a run's length, go with it (they wait behind the head).
         await using var command = dataSource.CreateCommand(
             $"""
-            WITH heads AS (
-                SELECT o.id, o.conversation_id FROM outbox o
-                WHERE o.status = '{nameof(OutboxStatus.Pending)}' AND o.next_attempt_at <= now()
-                  AND (o.lease_until IS NULL OR o.lease_until < now())
-                  AND NOT EXISTS (SELECT 1 FROM outbox p
-                                  WHERE p.conversation_id = o.conversation_id AND p.status = '{nameof(OutboxStatus.Pending)}' AND p.seq < o.seq)
-                ORDER BY o.seq
-                LIMIT $1
-                FOR UPDATE SKIP LOCKED),
+            WITH RECURSIVE firsts AS (
+                -- Each conversation with pending rows once, with its oldest: a skip scan of ix_outbox_pending, one index
+                -- probe per conversation however many rows wait behind a head that is held or not yet due.
+                (SELECT o.conversation_id, o.seq FROM outbox o
+                  WHERE o.status = '{nameof(OutboxStatus.Pending)}'
+                  ORDER BY o.conversation_id, o.seq
+                  LIMIT 1)
+                UNION ALL
+                SELECT n.conversation_id, n.seq
+                  FROM firsts f
+                  CROSS JOIN LATERAL (
+                      SELECT o.conversation_id, o.seq FROM outbox o
+                       WHERE o.status = '{nameof(OutboxStatus.Pending)}' AND o.conversation_id > f.conversation_id
+                       ORDER BY o.conversation_id, o.seq
+                       LIMIT 1) n),
+            heads AS (
+                -- Oldest first; each head locked only as it is taken (the lateral lookup), so heads beyond the limit
+                -- stay free for other senders.
+                SELECT o.id, o.conversation_id
+                  FROM (SELECT f.conversation_id, f.seq FROM firsts f ORDER BY f.seq) f
+                  CROSS JOIN LATERAL (
+                      SELECT o.id, o.conversation_id FROM outbox o
+                       WHERE o.conversation_id = f.conversation_id AND o.seq = f.seq AND o.status = '{nameof(OutboxStatus.Pending)}'
+                         AND o.next_attempt_at <= now() AND (o.lease_until IS NULL OR o.lease_until < now())
+                         FOR UPDATE SKIP LOCKED) o
+                 LIMIT $1),
             runs AS (
                 SELECT r.id FROM heads h
                 CROSS JOIN LATERAL (
@@ -79,12 +96,13 @@ public sealed partial class OutboxProcessor(
                     LIMIT $3) r),
             claimed AS (
                 UPDATE outbox SET lease_until = now() + $2, attempts = attempts + 1
-                WHERE id IN (SELECT id FROM runs)
+                WHERE id = ANY (ARRAY(SELECT id FROM runs))
                 RETURNING id, seq, conversation_id, channel, payload, attempts, expires_at)
             SELECT c.id, c.conversation_id, c.channel, c.payload::text, c.attempts, c.expires_at,
                    v.address, v.reference::text, v.unreachable_since IS NOT NULL,
                    (SELECT r.platform_message_id FROM outbox r WHERE r.id = (c.payload->>'replaces')::uuid)
-            FROM claimed c JOIN conversations v ON v.id = c.conversation_id
+            FROM claimed c
+            CROSS JOIN LATERAL (SELECT * FROM conversations v WHERE v.id = c.conversation_id OFFSET 0) v
             ORDER BY c.seq
             """);
         command.Parameters.Add(new() { Value = conversations });
