@@ -74,6 +74,58 @@ public sealed partial class TurnProcessor(
     private const string ThreadColumns = "t.id, t.user_id, t.conversation_id, t.thread_key, t.title, t.status, t.created_at, t.updated_at, t.summary, t.summary_through";
 
     /// <summary>
+    /// Leases up to $4 threads that have pending messages and no live lease to owner $1 for $3, oldest message first
+    /// (<c>leased</c>, with <see cref="ThreadColumns"/>). Parameter $2 belongs to <see cref="LoadTurns"/>.
+    /// </summary>
+    private const string LeaseFreeThreads =
+        $"""
+        WITH RECURSIVE oldest AS (
+            -- The oldest pending messages. A thread among them has its oldest pending message among them too, so
+            -- this is where most claims find their threads, oldest first, at the cost of a short index scan.
+            SELECT i.thread_id, i.received_at FROM inbox i
+             WHERE i.status = '{PendingStatus}'
+             ORDER BY i.received_at
+             LIMIT $4 * 4),
+        pending_threads AS (
+            -- Only when those are all taken by threads already held (a busy thread with many messages queued): every
+            -- thread with pending messages once, by a skip scan of ix_inbox_pending_thread that costs one index probe
+            -- per thread, however many messages a busy thread has queued.
+            (SELECT i.thread_id, i.received_at FROM inbox i
+              WHERE i.status = '{PendingStatus}'
+              ORDER BY i.thread_id, i.received_at
+              LIMIT 1)
+            UNION ALL
+            SELECT n.thread_id, n.received_at
+              FROM pending_threads p
+              CROSS JOIN LATERAL (
+                  SELECT i.thread_id, i.received_at FROM inbox i
+                   WHERE i.status = '{PendingStatus}' AND i.thread_id > p.thread_id
+                   ORDER BY i.thread_id, i.received_at
+                   LIMIT 1) n),
+        candidates AS (
+            (SELECT thread_id FROM oldest GROUP BY thread_id ORDER BY min(received_at))
+            UNION ALL
+            (SELECT p.thread_id FROM pending_threads p
+              WHERE (SELECT count(*) FROM oldest) = $4 * 4
+                AND NOT EXISTS (SELECT 1 FROM oldest o WHERE o.thread_id = p.thread_id)
+              ORDER BY p.received_at)),
+        heads AS (
+            -- Streamed: the skip scan runs only if the oldest messages did not yield enough free threads. Threads are
+            -- looked up one by one by key (a join would let the planner scan the whole threads table).
+            SELECT t.id
+              FROM candidates c
+              CROSS JOIN LATERAL (
+                  SELECT t.id FROM threads t
+                   WHERE t.id = c.thread_id AND (t.lease_until IS NULL OR t.lease_until < now())
+                     FOR UPDATE SKIP LOCKED) t
+             LIMIT $4),
+        leased AS (
+            UPDATE threads t SET lease_owner = $1, lease_until = now() + $3
+             WHERE t.id = ANY (ARRAY(SELECT id FROM heads))
+            RETURNING {ThreadColumns})
+        """;
+
+    /// <summary>
     /// Claims up to <paramref name="maxThreads"/> threads that have pending messages and no live lease, oldest message
     /// first, and loads their turns, in one statement (one transaction). Empty when there is nothing to do.
     /// </summary>
@@ -81,50 +133,7 @@ public sealed partial class TurnProcessor(
     {
         await using var command = dataSource.CreateCommand(
             $"""
-            WITH RECURSIVE oldest AS (
-                -- The oldest pending messages. A thread among them has its oldest pending message among them too, so
-                -- this is where most claims find their threads, oldest first, at the cost of a short index scan.
-                SELECT i.thread_id, i.received_at FROM inbox i
-                 WHERE i.status = '{PendingStatus}'
-                 ORDER BY i.received_at
-                 LIMIT $4 * 4),
-            pending_threads AS (
-                -- Only when those are all taken by threads already held (a busy thread with many messages queued): every
-                -- thread with pending messages once, by a skip scan of ix_inbox_pending_thread that costs one index probe
-                -- per thread, however many messages a busy thread has queued.
-                (SELECT i.thread_id, i.received_at FROM inbox i
-                  WHERE i.status = '{PendingStatus}'
-                  ORDER BY i.thread_id, i.received_at
-                  LIMIT 1)
-                UNION ALL
-                SELECT n.thread_id, n.received_at
-                  FROM pending_threads p
-                  CROSS JOIN LATERAL (
-                      SELECT i.thread_id, i.received_at FROM inbox i
-                       WHERE i.status = '{PendingStatus}' AND i.thread_id > p.thread_id
-                       ORDER BY i.thread_id, i.received_at
-                       LIMIT 1) n),
-            candidates AS (
-                (SELECT thread_id FROM oldest GROUP BY thread_id ORDER BY min(received_at))
-                UNION ALL
-                (SELECT p.thread_id FROM pending_threads p
-                  WHERE (SELECT count(*) FROM oldest) = $4 * 4
-                    AND NOT EXISTS (SELECT 1 FROM oldest o WHERE o.thread_id = p.thread_id)
-                  ORDER BY p.received_at)),
-            heads AS (
-                -- Streamed: the skip scan runs only if the oldest messages did not yield enough free threads. Threads are
-                -- looked up one by one by key (a join would let the planner scan the whole threads table).
-                SELECT t.id
-                  FROM candidates c
-                  CROSS JOIN LATERAL (
-                      SELECT t.id FROM threads t
-                       WHERE t.id = c.thread_id AND (t.lease_until IS NULL OR t.lease_until < now())
-                         FOR UPDATE SKIP LOCKED) t
-                 LIMIT $4),
-            leased AS (
-                UPDATE threads t SET lease_owner = $1, lease_until = now() + $3
-                 WHERE t.id = ANY (ARRAY(SELECT id FROM heads))
-                RETURNING {ThreadColumns}),
+            {LeaseFreeThreads},
             {LoadTurns}
             """);
         command.Parameters.Add(new() { Value = owner });
@@ -139,17 +148,13 @@ public sealed partial class TurnProcessor(
     {
         await using var command = dataSource.CreateCommand(
             $"""
-            UPDATE threads SET lease_owner = $1, lease_until = now() + $2
-            WHERE id = (
-                SELECT t.id FROM inbox i JOIN threads t ON t.id = i.thread_id
-                WHERE i.status = '{PendingStatus}' AND (t.lease_until IS NULL OR t.lease_until < now())
-                ORDER BY i.received_at
-                LIMIT 1
-                FOR UPDATE OF t SKIP LOCKED)
-            RETURNING id
+            {LeaseFreeThreads}
+            SELECT t.id FROM leased t
             """);
         command.Parameters.Add(new() { Value = owner });
+        command.Parameters.Add(new() { Value = settings.TurnsPerThread });
         command.Parameters.Add(new() { Value = settings.Lease });
+        command.Parameters.Add(new() { Value = 1 });
         return await command.ExecuteScalarAsync(cancellationToken) as Guid?;
     }
 
