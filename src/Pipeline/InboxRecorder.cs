@@ -99,6 +99,7 @@ public sealed partial class InboxRecorder
     /// </summary>
     public async Task<InboundRecord> RecordScheduledAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IncomingMessage message, ScheduledRun run, CancellationToken cancellationToken)
     {
+        message = InboundChecks.Checked(message, settings.MaxInboundCharacters);
         var now = clock.GetUtcNow();
         var items = "[" + Sql.WithoutNul(Encoding.UTF8.GetString(Item(message, Guid.CreateVersion7(now), null, [], now, settings.OutboxExpiryMinutes, run))) + "]";
         await using var batch = new NpgsqlBatch(connection, transaction);
@@ -114,6 +115,8 @@ public sealed partial class InboxRecorder
 
     private async Task<InboundRecord> RecordAsync(IncomingMessage message, TranscriptEchoFactory? echo, IReadOnlyList<QueuedOutgoing> alsoQueue, CancellationToken cancellationToken)
     {
+        // The one place every channel's message passes: ids bounded, huge text not kept (throws for a message to refuse).
+        message = InboundChecks.Checked(message, settings.MaxInboundCharacters);
         var now = clock.GetUtcNow();
         var inboxId = Guid.CreateVersion7(now);
         var pending = new Pending(Item(message, inboxId, echo?.Invoke(inboxId), alsoQueue, now, settings.OutboxExpiryMinutes, null), message.Address.Channel, message.Address.ConversationId)

@@ -53,6 +53,13 @@ public sealed class PipelineOptions
     [Range(0.01, 3600)]
     public double MaxRetryDelaySeconds { get; set; } = 60;
 
+    /// <summary>
+    /// The longest message text taken from a person on any channel. A longer one is not stored (a note of its length is)
+    /// and the bot answers with this limit.
+    /// </summary>
+    [Range(100, 1_000_000)]
+    public int MaxInboundCharacters { get; set; } = 16_000;
+
     public TimeSpan Lease => TimeSpan.FromSeconds(LeaseSeconds);
     public TimeSpan Poll => TimeSpan.FromSeconds(PollSeconds);
 }

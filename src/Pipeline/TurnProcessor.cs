@@ -342,8 +342,13 @@ public sealed partial class TurnProcessor(
         {
             try
             {
-                // A button press goes to its action's handler; everything else to the agent.
-                if (message.Action is { } action)
+                // A message over the text limit was not kept: say so (no agent reads a note). A button press goes to its
+                // action's handler; everything else to the agent.
+                if (message.OmittedTextLength is { } length)
+                {
+                    turn.Reply(InboundChecks.TooLongReply(length, settings.MaxInboundCharacters));
+                }
+                else if (message.Action is { } action)
                 {
                     await scope.ServiceProvider.GetRequiredService<CardActionRouter>().HandleInTurnAsync(turn, action, cancellationToken);
                 }

@@ -37,6 +37,25 @@ public sealed class BotHostProcess : IAsyncDisposable
 
     public bool HasExited => process.HasExited;
 
+    /// <summary>The host's resident memory now (VmRSS), in bytes.</summary>
+    public long ResidentBytes() => ProcStatus("VmRSS:");
+
+    /// <summary>The most resident memory the host has had since it started (VmHWM), in bytes.</summary>
+    public long PeakResidentBytes() => ProcStatus("VmHWM:");
+
+    private long ProcStatus(string field)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{process.Id}/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line[field.Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        }
+        catch (IOException)
+        {
+            return 0; // the process has gone
+        }
+    }
+
     /// <summary>Starts the host with settings it should refuse, and returns its exit code and output.</summary>
     public static async Task<(int ExitCode, string Output)> RunExpectingExitAsync(string connectionString, IDictionary<string, string> settings)
     {

@@ -28,12 +28,11 @@ public static class AccessControlExtensions
     }
 
     /// <summary>
-    /// Static assets first (nothing private in them; they skip requests that matched an endpoint, such as the page),
-    /// then authentication and authorization for every endpoint and for any request no endpoint matched.
+    /// After routing: static assets first (nothing private in them; they skip requests that matched an endpoint, such as
+    /// the page), then authentication and authorization for every endpoint and for any request no endpoint matched.
     /// </summary>
     public static WebApplication UseAccessControl(this WebApplication app)
     {
-        app.UseRouting();
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();

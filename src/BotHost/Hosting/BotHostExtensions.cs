@@ -27,6 +27,7 @@ public static class BotHostExtensions
         var http = configuration.GetSection(HttpOptions.Section).Get<HttpOptions>() ?? new HttpOptions();
         var urls = http.ParseUrls();
         builder.WebHost.UseUrls(urls.Select(u => u.ToString().TrimEnd('/')).ToArray());
+        builder.LimitRequestBodies(http);
         CheckRemoteAccessIsGuarded(configuration, urls);
 
         var connectionString = configuration.GetConnectionString("Bot");
@@ -64,6 +65,7 @@ public static class BotHostExtensions
         services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
         services.AddOpenApi();
         services.AddProblemDetails();
+        services.AddExceptionHandler<RefusedInputExceptionHandler>();
         services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(15));
         return builder;
     }
@@ -73,11 +75,16 @@ public static class BotHostExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseWebSockets();
+        app.UseRouting();
+        app.UseBodyLimits();
         app.UseAccessControl();
 
+        // Probes read; any other method is a 405.
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false })
+            .WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]))
             .AllowAnonymous("health probe: says only that the process answers");
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") })
+            .WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]))
             .AllowAnonymous("health probe: says only whether the database is reachable and migrated");
         app.MapWebPage();
         app.MapOpenApi().RequireAuthorization(AccessPolicies.Owner);

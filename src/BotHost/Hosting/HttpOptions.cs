@@ -9,6 +9,12 @@ public sealed class HttpOptions
     /// <summary>Semicolon-separated listen URLs.</summary>
     public string Urls { get; set; } = DefaultUrls;
 
+    /// <summary>
+    /// The largest request body the server reads on any endpoint, chunked or not (endpoints declare smaller bounds of
+    /// their own). Kestrel's default is 30 MB.
+    /// </summary>
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
     public IReadOnlyList<Uri> ParseUrls()
     {
         var urls = new List<Uri>();

@@ -21,110 +21,129 @@ public static class SlackEndpoints
 
     public static IEndpointRouteBuilder MapSlack(this IEndpointRouteBuilder endpoints)
     {
-        if (!endpoints.ServiceProvider.GetRequiredService<IOptions<SlackOptions>>().Value.Enabled)
+        var options = endpoints.ServiceProvider.GetRequiredService<IOptions<SlackOptions>>().Value;
+        if (!options.Enabled)
         {
             return endpoints;
         }
-        var group = endpoints.MapGroup("/slack").ExcludeFromDescription();
+        var group = endpoints.MapGroup("/slack").ExcludeFromDescription().WithBodyLimit(options.MaxBodyBytes);
         group.MapPost("/events", EventsAsync).AllowAnonymous(SignedBySlack);
         group.MapPost("/interactivity", InteractivityAsync).AllowAnonymous(SignedBySlack);
         group.MapPost("/commands", CommandAsync).AllowAnonymous(SignedBySlack);
         return endpoints;
     }
 
+    /// <summary>
+    /// The Events API retries anything but a 200 (three times, and counts failures against the app), so a signed event
+    /// the bot cannot use is answered 200 with the reason; only a body that is not JSON at all gets a 400.
+    /// </summary>
     private static async Task<IResult> EventsAsync(HttpContext context, SlackRequestVerifier verifier, SlackInbound inbound, ILogger<SlackRequestVerifier> logger, IOptions<SlackOptions> options, CancellationToken cancellationToken)
     {
-        var body = await ReadVerifiedAsync(context, verifier, logger, options.Value, cancellationToken);
+        var (body, refusal) = await ReadVerifiedAsync(context, verifier, logger, options.Value, cancellationToken);
         if (body is null)
         {
-            return Results.Unauthorized();
+            return refusal!;
         }
-        JsonElement envelope;
-        try
+        if (RequestBodies.CheckJson(body) is { } problem)
         {
-            envelope = JsonDocument.Parse(body).RootElement.Clone();
+            return Refusals.Problem(context, StatusCodes.Status400BadRequest, problem);
         }
-        catch (JsonException)
+        if (ParseJson(body) is not { ValueKind: JsonValueKind.Object } envelope)
         {
-            return Results.BadRequest();
+            return Refusals.Problem(context, StatusCodes.Status400BadRequest, "the body is not a JSON object");
         }
-        if (envelope.ValueKind != JsonValueKind.Object)
+        if (SlackMapper.Str(envelope, "type") == "url_verification")
         {
-            return Results.BadRequest();
+            return Results.Ok(new { challenge = SlackMapper.Str(envelope, "challenge") });
         }
-        if (envelope.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "url_verification")
-        {
-            return Results.Ok(new { challenge = envelope.TryGetProperty("challenge", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null });
-        }
-        await inbound.EventAsync(envelope, context.Request.Headers["X-Slack-Retry-Num"].ToString(), cancellationToken);
-        return Results.Ok();
+        var outcome = await inbound.EventAsync(envelope, context.Request.Headers["X-Slack-Retry-Num"].ToString(), cancellationToken);
+        return outcome.Result == SlackInboundResult.Refused ? Refusals.Acknowledged(context, outcome.Reason!) : Results.Ok();
     }
 
     private static async Task<IResult> InteractivityAsync(HttpContext context, SlackRequestVerifier verifier, SlackInbound inbound, ILogger<SlackRequestVerifier> logger, IOptions<SlackOptions> options, CancellationToken cancellationToken)
     {
-        var body = await ReadVerifiedAsync(context, verifier, logger, options.Value, cancellationToken);
+        var (body, refusal) = await ReadVerifiedAsync(context, verifier, logger, options.Value, cancellationToken);
         if (body is null)
         {
-            return Results.Unauthorized();
+            return refusal!;
         }
-        var form = QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body));
-        if (!form.TryGetValue("payload", out var payloadText))
+        if (ParseForm(body) is not { } form || !form.TryGetValue("payload", out var payloadText))
         {
-            return Results.BadRequest();
+            return Refusals.Problem(context, StatusCodes.Status400BadRequest, "the body is not a form with a payload field");
         }
-        JsonElement payload;
-        try
+        var payloadJson = Encoding.UTF8.GetBytes(payloadText.ToString());
+        if (RequestBodies.CheckJson(payloadJson) is { } problem)
         {
-            payload = JsonDocument.Parse(payloadText.ToString()).RootElement.Clone();
+            return Refusals.Problem(context, StatusCodes.Status400BadRequest, "payload: " + problem);
         }
-        catch (JsonException)
+        if (ParseJson(payloadJson) is not { ValueKind: JsonValueKind.Object } payload)
         {
-            return Results.BadRequest();
+            return Refusals.Problem(context, StatusCodes.Status400BadRequest, "payload is not a JSON object");
         }
-        await inbound.InteractionAsync(payload, cancellationToken);
-        return Results.Ok();
+        var outcome = await inbound.InteractionAsync(payload, cancellationToken);
+        return outcome.Result == SlackInboundResult.Refused ? Refusals.Problem(context, StatusCodes.Status400BadRequest, outcome.Reason!) : Results.Ok();
     }
 
     private static async Task<IResult> CommandAsync(HttpContext context, SlackRequestVerifier verifier, SlackInbound inbound, ILogger<SlackRequestVerifier> logger, IOptions<SlackOptions> options, CancellationToken cancellationToken)
     {
-        var body = await ReadVerifiedAsync(context, verifier, logger, options.Value, cancellationToken);
+        var (body, refusal) = await ReadVerifiedAsync(context, verifier, logger, options.Value, cancellationToken);
         if (body is null)
         {
-            return Results.Unauthorized();
+            return refusal!;
         }
-        var form = QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body)).ToDictionary(p => p.Key, p => p.Value.ToString());
+        if (ParseForm(body) is not { } parsed)
+        {
+            return Refusals.Problem(context, StatusCodes.Status400BadRequest, "the body is not a form");
+        }
+        var form = parsed.ToDictionary(p => p.Key, p => p.Value.ToString());
+        var outcome = await inbound.CommandAsync(form, cancellationToken);
         // The answer follows in the channel; an empty 200 keeps Slack from echoing anything.
-        return await inbound.CommandAsync(form, cancellationToken) == SlackInboundResult.Malformed ? Results.BadRequest() : Results.Ok();
+        return outcome.Result == SlackInboundResult.Refused ? Refusals.Problem(context, StatusCodes.Status400BadRequest, outcome.Reason!) : Results.Ok();
     }
 
-    /// <summary>The raw body when its signature and timestamp hold; null (and a log line) otherwise.</summary>
-    private static async Task<byte[]?> ReadVerifiedAsync(HttpContext context, SlackRequestVerifier verifier, ILogger logger, SlackOptions options, CancellationToken cancellationToken)
+    private static JsonElement? ParseJson(byte[] utf8)
     {
-        var request = context.Request;
-        if (request.ContentLength > options.MaxBodyBytes)
+        try
         {
-            SlackLog.Refused(logger, request.Path, SlackVerification.TooLarge);
+            using var document = JsonDocument.Parse(utf8);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
             return null;
         }
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+    }
+
+    /// <summary>A url-encoded form; null when it is not valid UTF-8 text.</summary>
+    private static Dictionary<string, Microsoft.Extensions.Primitives.StringValues>? ParseForm(byte[] body)
+    {
+        try
         {
-            buffer.Write(chunk, 0, read);
-            if (buffer.Length > options.MaxBodyBytes)
-            {
-                SlackLog.Refused(logger, request.Path, SlackVerification.TooLarge);
-                return null;
-            }
+            return QueryHelpers.ParseQuery(StrictUtf8.GetString(body));
         }
-        var body = buffer.ToArray();
-        var result = verifier.Verify(request.Headers[SlackRequestVerifier.TimestampHeader], request.Headers[SlackRequestVerifier.SignatureHeader], body);
+        catch (DecoderFallbackException)
+        {
+            return null;
+        }
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>The raw body when its size, signature and timestamp hold; otherwise the refusal to answer with (logged once).</summary>
+    private static async Task<(byte[]? Body, IResult? Refusal)> ReadVerifiedAsync(HttpContext context, SlackRequestVerifier verifier, ILogger logger, SlackOptions options, CancellationToken cancellationToken)
+    {
+        var request = context.Request;
+        var read = await RequestBodies.ReadAsync(request, options.MaxBodyBytes, cancellationToken);
+        if (!read.Ok)
+        {
+            return (null, Refusals.Problem(context, read.Status, read.Problem!));
+        }
+        var result = verifier.Verify(request.Headers[SlackRequestVerifier.TimestampHeader], request.Headers[SlackRequestVerifier.SignatureHeader], read.Bytes!);
         if (result != SlackVerification.Valid)
         {
             SlackLog.Refused(logger, request.Path, result);
-            return null;
+            return (null, Results.Unauthorized());
         }
-        return body;
+        return (read.Bytes, null);
     }
 }

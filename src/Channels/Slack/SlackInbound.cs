@@ -6,8 +6,14 @@ using Npgsql;
 
 namespace Bot.Channels.Slack;
 
-/// <summary>What an inbound Slack payload came to: recorded (or a known duplicate), ignored, or malformed.</summary>
-public enum SlackInboundResult { Recorded, Duplicate, Ignored, Malformed }
+/// <summary>What an inbound Slack payload came to: recorded (or a known duplicate), ignored, or refused as malformed.</summary>
+public enum SlackInboundResult { Recorded, Duplicate, Ignored, Refused }
+
+/// <summary>The result, and for a refusal the reason (which names the field, never its value).</summary>
+public readonly record struct SlackInboundOutcome(SlackInboundResult Result, string? Reason = null)
+{
+    public static implicit operator SlackInboundOutcome(SlackInboundResult result) => new(result);
+}
 
 /// <summary>
 /// The verified payloads of Slack (over HTTP or Socket Mode) into the inbox: events, button presses, slash commands.
@@ -15,44 +21,56 @@ public enum SlackInboundResult { Recorded, Duplicate, Ignored, Malformed }
 /// </summary>
 public sealed class SlackInbound(InboxRecorder inbox, NpgsqlDataSource db, TimeProvider clock, ILogger<SlackInbound> logger)
 {
-    public async Task<SlackInboundResult> EventAsync(JsonElement envelope, string? retryNum, CancellationToken cancellationToken)
-    {
-        var (kind, message) = SlackMapper.FromEvent(envelope);
-        if (message is null || kind == SlackMessageKind.Ignore
-            || (kind == SlackMessageKind.ThreadReply && !await IsKnownThreadAsync(message.Address, cancellationToken)))
+    public Task<SlackInboundOutcome> EventAsync(JsonElement envelope, string? retryNum, CancellationToken cancellationToken) =>
+        RefusingMalformedAsync(async () =>
         {
-            SlackLog.Ignored(logger, envelope.TryGetProperty("event", out var ev) && ev.ValueKind == JsonValueKind.Object && ev.TryGetProperty("type", out var t) ? t.GetString() : null);
-            return SlackInboundResult.Ignored;
-        }
-        var record = await inbox.RecordAsync(message, cancellationToken);
-        if (record.Duplicate)
-        {
-            SlackLog.Duplicate(logger, message.EventId, retryNum);
-            return SlackInboundResult.Duplicate;
-        }
-        return SlackInboundResult.Recorded;
-    }
+            var (kind, message) = SlackMapper.FromEvent(envelope);
+            if (message is null || kind == SlackMessageKind.Ignore
+                || (kind == SlackMessageKind.ThreadReply && !await IsKnownThreadAsync(message.Address, cancellationToken)))
+            {
+                SlackLog.Ignored(logger, envelope.TryGetProperty("event", out var ev) ? SlackMapper.Str(ev, "type") : null);
+                return SlackInboundResult.Ignored;
+            }
+            var record = await inbox.RecordAsync(message, cancellationToken);
+            if (record.Duplicate)
+            {
+                SlackLog.Duplicate(logger, message.EventId, retryNum);
+                return SlackInboundResult.Duplicate;
+            }
+            return SlackInboundResult.Recorded;
+        });
 
-    public async Task<SlackInboundResult> InteractionAsync(JsonElement payload, CancellationToken cancellationToken)
-    {
-        var message = SlackMapper.FromInteraction(payload);
-        if (message is null)
+    public Task<SlackInboundOutcome> InteractionAsync(JsonElement payload, CancellationToken cancellationToken) =>
+        RefusingMalformedAsync(async () =>
         {
-            return SlackInboundResult.Ignored;
-        }
-        var record = await inbox.RecordAsync(message, cancellationToken);
-        return record.Duplicate ? SlackInboundResult.Duplicate : SlackInboundResult.Recorded;
-    }
+            var message = SlackMapper.FromInteraction(payload);
+            if (message is null)
+            {
+                return SlackInboundResult.Ignored;
+            }
+            var record = await inbox.RecordAsync(message, cancellationToken);
+            return record.Duplicate ? SlackInboundResult.Duplicate : SlackInboundResult.Recorded;
+        });
 
-    public async Task<SlackInboundResult> CommandAsync(IReadOnlyDictionary<string, string> form, CancellationToken cancellationToken)
-    {
-        var message = SlackMapper.FromSlashCommand(form, clock.GetUtcNow());
-        if (message is null)
+    public Task<SlackInboundOutcome> CommandAsync(IReadOnlyDictionary<string, string> form, CancellationToken cancellationToken) =>
+        RefusingMalformedAsync(async () =>
         {
-            return SlackInboundResult.Malformed;
+            var message = SlackMapper.FromSlashCommand(form, clock.GetUtcNow());
+            var record = await inbox.RecordAsync(message, cancellationToken);
+            return record.Duplicate ? SlackInboundResult.Duplicate : SlackInboundResult.Recorded;
+        });
+
+    /// <summary>A payload the mapper or the inbox refuses comes back as refused, with its reason; the caller logs it once.</summary>
+    private static async Task<SlackInboundOutcome> RefusingMalformedAsync(Func<Task<SlackInboundOutcome>> handle)
+    {
+        try
+        {
+            return await handle();
         }
-        var record = await inbox.RecordAsync(message, cancellationToken);
-        return record.Duplicate ? SlackInboundResult.Duplicate : SlackInboundResult.Recorded;
+        catch (InboundRefusedException refused)
+        {
+            return new SlackInboundOutcome(SlackInboundResult.Refused, refused.Reason);
+        }
     }
 
     /// <summary>Whether the bot already takes part in this Slack thread (it answered there before).</summary>

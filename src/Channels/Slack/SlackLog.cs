@@ -17,6 +17,9 @@ internal static partial class SlackLog
     [LoggerMessage(Level = LogLevel.Debug, Message = "Slack event ignored: {EventType}")]
     public static partial void Ignored(ILogger logger, string? eventType);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Slack {What} refused: {Reason}")]
+    public static partial void Malformed(ILogger logger, string what, string reason);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Slack Socket Mode connected")]
     public static partial void SocketConnected(ILogger logger);
 

@@ -5,7 +5,7 @@ using System.Text;
 namespace Bot.Channels.Slack;
 
 /// <summary>Why a request from Slack was refused (or <see cref="Valid"/>).</summary>
-public enum SlackVerification { Valid, MissingHeaders, BadTimestamp, StaleOrFuture, BadSignature, TooLarge, NoSecret }
+public enum SlackVerification { Valid, MissingHeaders, BadTimestamp, StaleOrFuture, BadSignature, NoSecret }
 
 /// <summary>
 /// Slack's v0 request signing: <c>v0=</c> + hex HMAC-SHA256 of <c>v0:{timestamp}:{raw body}</c> under the signing secret,

@@ -82,7 +82,7 @@ public sealed class SlackSocketMode(SlackClient client, SlackInbound inbound, IO
             }
             using var document = JsonDocument.Parse(text);
             var envelope = document.RootElement;
-            var type = envelope.TryGetProperty("type", out var t) ? t.GetString() : null;
+            var type = SlackMapper.Str(envelope, "type");
             if (type == "hello")
             {
                 greeted = true;
@@ -91,22 +91,30 @@ public sealed class SlackSocketMode(SlackClient client, SlackInbound inbound, IO
             }
             if (type == "disconnect")
             {
-                SlackLog.SocketDisconnectRequested(logger, envelope.TryGetProperty("reason", out var r) ? r.GetString() : null);
+                SlackLog.SocketDisconnectRequested(logger, SlackMapper.Str(envelope, "reason"));
                 break;
             }
-            if (!envelope.TryGetProperty("envelope_id", out var id) || id.GetString() is not { } envelopeId || !envelope.TryGetProperty("payload", out var payload))
+            if (SlackMapper.Str(envelope, "envelope_id") is not { } envelopeId || !envelope.TryGetProperty("payload", out var payload))
             {
                 continue;
             }
             var retry = envelope.TryGetProperty("retry_attempt", out var attempt) ? attempt.ToString() : null;
-            _ = type switch
+            var outcome = type switch
             {
                 "events_api" => await inbound.EventAsync(payload, retry, cancellationToken),
                 "interactive" => await inbound.InteractionAsync(payload, cancellationToken),
                 "slash_commands" => await inbound.CommandAsync(
-                    payload.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String).ToDictionary(p => p.Name, p => p.Value.GetString()!), cancellationToken),
+                    payload.ValueKind == JsonValueKind.Object
+                        ? payload.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String).ToDictionary(p => p.Name, p => p.Value.GetString()!)
+                        : [],
+                    cancellationToken),
                 _ => SlackInboundResult.Ignored,
             };
+            if (outcome.Result == SlackInboundResult.Refused)
+            {
+                // Acknowledged all the same: Slack would only send the same envelope again.
+                SlackLog.Malformed(logger, type ?? "envelope", outcome.Reason!);
+            }
             // Recorded first, acknowledged second: an envelope Slack saw acknowledged is in the inbox.
             var ack = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { envelope_id = envelopeId }));
             await socket.SendAsync(ack, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);

@@ -21,9 +21,12 @@ public static class TeamsEndpoints
 {
     public static IEndpointRouteBuilder MapTeams(this IEndpointRouteBuilder app)
     {
-        if (app.ServiceProvider.GetService(typeof(IOptions<TeamsOptions>)) is IOptions<TeamsOptions> { Value.IsOn: true })
+        if (app.ServiceProvider.GetService(typeof(IOptions<TeamsOptions>)) is IOptions<TeamsOptions> { Value.IsOn: true } options)
         {
-            app.MapPost("/api/messages", PostActivityAsync).RequireAuthorization(AccessPolicies.BotFramework).ExcludeFromDescription();
+            // The bound is declared on the endpoint so it holds from the first byte: the token (a header) is checked by the
+            // policy before the handler reads the body, and the server drains no more than this of a refused request.
+            app.MapPost("/api/messages", PostActivityAsync).RequireAuthorization(AccessPolicies.BotFramework)
+                .WithBodyLimit(options.Value.MaxActivityBytes).ExcludeFromDescription();
         }
         return app;
     }
@@ -39,22 +42,27 @@ public static class TeamsEndpoints
     {
         var logger = loggers.CreateLogger(typeof(TeamsEndpoints).FullName!);
         var settings = options.Value;
-        if (context.Request.ContentLength > settings.MaxActivityBytes)
+        var read = await RequestBodies.ReadAsync(context.Request, settings.MaxActivityBytes, cancellationToken);
+        if (!read.Ok)
         {
-            return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
+            return Refusals.Problem(context, read.Status, read.Problem!);
+        }
+        if (RequestBodies.CheckJson(read.Bytes) is { } problem)
+        {
+            return Refusals.Problem(context, StatusCodes.Status400BadRequest, problem);
         }
         Activity? activity;
         try
         {
-            activity = await JsonSerializer.DeserializeAsync<Activity>(context.Request.Body, ActivityJson.Options, cancellationToken);
+            activity = JsonSerializer.Deserialize<Activity>(read.Bytes!, ActivityJson.Options);
         }
-        catch (JsonException)
+        catch (Exception exception) when (RequestBodies.IsDeserializationError(exception))
         {
-            return Results.BadRequest();
+            return Refusals.Problem(context, StatusCodes.Status400BadRequest, RequestBodies.DescribeJsonError(read.Bytes, exception));
         }
         if (activity is null)
         {
-            return Results.BadRequest();
+            return Refusals.Problem(context, StatusCodes.Status400BadRequest, "the body must be an activity object");
         }
 
         // The policy verified the token before the body was read; the claim that names the activity's serviceUrl can
@@ -66,20 +74,29 @@ public static class TeamsEndpoints
         }
 
         var now = clock.GetUtcNow();
-        switch (activity.Type)
+        try
         {
-            case Activity.Types.Message:
-                return await RecordAsync(recorder, TeamsMapper.ToIncoming(activity, now), cancellationToken);
-            case Activity.Types.ConversationUpdate when TeamsMapper.BotWasAdded(activity):
-                return await RecordAsync(recorder, TeamsMapper.Welcome(activity, now), cancellationToken);
-            case Activity.Types.Invoke when activity.Name == TeamsMapper.InvokeCardAction:
-                return await TeamsCardActions.HandleAsync(router, activity, clock, cancellationToken);
-            case Activity.Types.Invoke:
-                return Results.Json(new { status = 501 }, statusCode: StatusCodes.Status501NotImplemented);
-            default:
-                // installationUpdate, typing, reactions: acknowledged, nothing to keep.
-                TeamsLog.Ignored(logger, activity.Type ?? "(none)");
-                return Results.Ok();
+            switch (activity.Type)
+            {
+                case Activity.Types.Message:
+                    return await RecordAsync(recorder, TeamsMapper.ToIncoming(activity, now), cancellationToken);
+                case Activity.Types.ConversationUpdate when TeamsMapper.BotWasAdded(activity):
+                    return await RecordAsync(recorder, TeamsMapper.Welcome(activity, now), cancellationToken);
+                case Activity.Types.Invoke when activity.Name == TeamsMapper.InvokeCardAction:
+                    return await TeamsCardActions.HandleAsync(router, activity, clock, cancellationToken);
+                case Activity.Types.Invoke:
+                    // Not a 501: nothing is broken on this side; the bot simply takes no other invoke.
+                    return Refusals.Problem(context, StatusCodes.Status400BadRequest, "the only invoke this bot takes is " + TeamsMapper.InvokeCardAction);
+                default:
+                    // installationUpdate, typing, reactions: acknowledged, nothing to keep.
+                    TeamsLog.Ignored(logger, activity.Type ?? "(none)");
+                    return Results.Ok();
+            }
+        }
+        catch (InboundRefusedException refused)
+        {
+            // An id out of bounds or a field the Bot Framework could not have sent: nothing was recorded.
+            return Refusals.Problem(context, StatusCodes.Status400BadRequest, refused.Reason);
         }
     }
 

@@ -42,9 +42,10 @@ public static partial class TeamsMapper
             return false;
         }
         var botId = activity.Recipient?.Id;
+        // Read defensively: entities are the sender's JSON, and any element may be of any type.
         return entities.EnumerateArray().Any(e =>
-            e.TryGetProperty("type", out var type) && type.GetString() == "mention"
-            && e.TryGetProperty("mentioned", out var mentioned) && mentioned.TryGetProperty("id", out var id) && id.GetString() == botId);
+            StringMember(e, "type") == "mention"
+            && e.TryGetProperty("mentioned", out var mentioned) && StringMember(mentioned, "id") is { } id && id == botId);
     }
 
     /// <summary>The thread's conversation: a channel post's reply chain (<c>;messageid=</c> of its root), else the chat.</summary>
@@ -126,7 +127,13 @@ public static partial class TeamsMapper
     /// <summary>A welcome is due when the bot itself is among the members added.</summary>
     public static bool BotWasAdded(Activity activity) =>
         activity.Extra?.TryGetValue("membersAdded", out var added) == true && added.ValueKind == JsonValueKind.Array
-        && added.EnumerateArray().Any(m => m.TryGetProperty("id", out var id) && id.GetString() == activity.Recipient?.Id);
+        && added.EnumerateArray().Any(m => StringMember(m, "id") is { } id && id == activity.Recipient?.Id);
+
+    /// <summary>A string member of a JSON object; null for anything else (another type, or not an object at all).</summary>
+    private static string? StringMember(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : null;
 
     /// <summary>The bot was added to a chat or team: the welcome runs as <c>/start</c> from whoever added it.</summary>
     public static IncomingMessage? Welcome(Activity activity, DateTimeOffset receivedAt) =>

@@ -14,6 +14,9 @@ internal static partial class TelegramLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram setMyCommands failed; the command menu is not updated")]
     public static partial void CommandsFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram update {UpdateId} refused: {Reason}")]
+    public static partial void UpdateRefused(ILogger logger, long updateId, string reason);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Telegram update {UpdateId} is not for the bot")]
     public static partial void Ignored(ILogger logger, long updateId);
 

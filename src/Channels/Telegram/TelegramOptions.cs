@@ -20,6 +20,9 @@ public sealed class TelegramOptions
     /// <summary>The public HTTPS address of <c>/telegram/webhook</c> that Telegram calls (webhook mode).</summary>
     public string? WebhookUrl { get; set; }
 
+    /// <summary>The largest webhook update accepted, in bytes (Bot API updates with text are a few kilobytes).</summary>
+    public int MaxUpdateBytes { get; set; } = 256 * 1024;
+
     public bool Enabled => !string.IsNullOrWhiteSpace(BotToken);
 
     public bool IsWebhook => string.Equals(Mode, "webhook", StringComparison.OrdinalIgnoreCase);

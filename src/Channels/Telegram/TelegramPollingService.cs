@@ -34,7 +34,10 @@ public sealed class TelegramPollingService(ITelegramBotClient client, TelegramBo
                 var fresh = updates.Where(u => offset is null || u.Id >= offset).OrderBy(u => u.Id).ToList();
                 foreach (var update in fresh)
                 {
-                    await handler.HandleAsync(update, stoppingToken);
+                    if (await handler.HandleAsync(update, stoppingToken) is { } refused)
+                    {
+                        TelegramLog.UpdateRefused(logger, update.Id, refused); // skipped: it would be refused every time
+                    }
                     offset = update.Id + 1L;
                     await state.SaveOffsetAsync(offset.Value, stoppingToken);
                 }

@@ -12,16 +12,28 @@ namespace Bot.Channels.Telegram;
 /// </summary>
 public sealed class TelegramUpdateHandler(ITelegramBotClient client, TelegramBotInfo botInfo, InboxRecorder inbox, ILogger<TelegramUpdateHandler> logger)
 {
-    public async Task HandleAsync(Update update, CancellationToken cancellationToken)
+    /// <summary>
+    /// Handles one update; returns why it was refused (an id or field out of bounds), or null when it was recorded or is
+    /// not for the bot. A refused update is not retried: Telegram would only send it again.
+    /// </summary>
+    public async Task<string?> HandleAsync(Update update, CancellationToken cancellationToken)
     {
         var bot = await botInfo.GetAsync(cancellationToken);
         var inbound = TelegramMapper.Map(update, bot);
         if (inbound is null)
         {
             TelegramLog.Ignored(logger, update.Id);
-            return;
+            return null;
         }
-        var record = await inbox.RecordAsync(inbound.Message, cancellationToken);
+        InboundRecord record;
+        try
+        {
+            record = await inbox.RecordAsync(inbound.Message, cancellationToken);
+        }
+        catch (InboundRefusedException refused)
+        {
+            return refused.Reason;
+        }
         TelegramLog.Recorded(logger, update.Id, record.Duplicate);
         if (inbound.CallbackQueryId is { } queryId)
         {
@@ -34,6 +46,7 @@ public sealed class TelegramUpdateHandler(ITelegramBotClient client, TelegramBot
                 TelegramLog.AnswerFailed(logger, exception); // the spinner stops by itself; the reply still comes
             }
         }
+        return null;
     }
 }
 

@@ -39,7 +39,8 @@ public static class DirectLineEndpoints
         group.MapPost("/conversations", StartConversationAsync).AllowAnonymous(TokenOrOwnerInHandler);
         group.MapGet("/conversations/{conversationId}", ReconnectAsync).AllowAnonymous(TokenInHandler);
         group.MapGet("/conversations/{conversationId}/activities", GetActivitiesAsync).AllowAnonymous(TokenInHandler);
-        group.MapPost("/conversations/{conversationId}/activities", PostActivityAsync).AllowAnonymous(TokenInHandler);
+        group.MapPost("/conversations/{conversationId}/activities", PostActivityAsync).AllowAnonymous(TokenInHandler)
+            .WithBodyLimit(endpoints.ServiceProvider.GetRequiredService<IOptions<WebOptions>>().Value.MaxActivityBytes);
         group.MapPost("/conversations/{conversationId}/upload", (string conversationId) =>
             Error(StatusCodes.Status400BadRequest, "BadArgument", "File uploads are not supported by this bot."))
             .AllowAnonymous("Direct Line: refuses every upload with 400 and reads nothing");
@@ -138,36 +139,37 @@ public static class DirectLineEndpoints
         DirectLineStore store,
         InboxRecorder recorder,
         IOptions<WebOptions> options,
+        IOptions<PipelineOptions> pipeline,
         TimeProvider clock,
         CancellationToken cancellationToken)
     {
+        // The token is a header (or the query): checked before a byte of the body is read.
         if (Authorize(context, tokens, conversationId) is null)
         {
             return Forbidden();
         }
         var limits = options.Value;
-        if (context.Request.ContentLength > limits.MaxActivityBytes)
+        var read = await RequestBodies.ReadAsync(context.Request, limits.MaxActivityBytes, cancellationToken);
+        if (!read.Ok)
         {
-            return Error(StatusCodes.Status413PayloadTooLarge, "MessageSizeTooBig", $"The activity is larger than {limits.MaxActivityBytes} bytes.");
+            return Refused(context, read.Status, read.Status == StatusCodes.Status413PayloadTooLarge ? "MessageSizeTooBig" : "BadArgument", read.Problem!);
         }
-
+        if (RequestBodies.CheckJson(read.Bytes) is { } problem)
+        {
+            return Refused(context, StatusCodes.Status400BadRequest, "BadArgument", "The activity was refused: " + problem + ".");
+        }
         Activity? activity;
         try
         {
-            var body = await ReadLimitedAsync(context.Request.Body, limits.MaxActivityBytes, cancellationToken);
-            if (body is null)
-            {
-                return Error(StatusCodes.Status413PayloadTooLarge, "MessageSizeTooBig", $"The activity is larger than {limits.MaxActivityBytes} bytes.");
-            }
-            activity = JsonSerializer.Deserialize<Activity>(body, ActivityJson.Options);
+            activity = JsonSerializer.Deserialize<Activity>(read.Bytes!, ActivityJson.Options);
         }
-        catch (JsonException exception)
+        catch (Exception exception) when (RequestBodies.IsDeserializationError(exception))
         {
-            return Error(StatusCodes.Status400BadRequest, "BadArgument", "The activity is not valid JSON: " + exception.Message);
+            return Refused(context, StatusCodes.Status400BadRequest, "BadArgument", "The activity was refused: " + RequestBodies.DescribeJsonError(read.Bytes, exception) + ".");
         }
         if (activity is null)
         {
-            return Error(StatusCodes.Status400BadRequest, "BadArgument", "The body must be an activity object.");
+            return Refused(context, StatusCodes.Status400BadRequest, "BadArgument", "The body must be an activity object.");
         }
 
         var type = activity.Type ?? Activity.Types.Message;
@@ -179,24 +181,36 @@ public static class DirectLineEndpoints
         var action = DirectLineMapper.ActionFrom(activity);
         if (string.IsNullOrWhiteSpace(activity.Text) && action is null)
         {
-            return Error(StatusCodes.Status400BadRequest, "BadArgument", "A message activity needs text (or a card action value).");
+            return Refused(context, StatusCodes.Status400BadRequest, "BadArgument", "A message activity needs text (or a card action value).");
         }
-        if (activity.Text?.Length > limits.MaxTextLength)
+        var maxText = pipeline.Value.MaxInboundCharacters;
+        int? omitted = null;
+        if (activity.Text is { } text && text.Length > maxText)
         {
-            return Error(StatusCodes.Status400BadRequest, "MessageSizeTooBig", $"The message text is longer than {limits.MaxTextLength} characters.");
+            // Kept as a note, in the thread and in the transcript alike; the bot's answer names the limit.
+            omitted = text.Length;
+            activity = activity with { Text = InboundChecks.OmittedText(text.Length, maxText) };
         }
         // A valid token names a conversation this service created; the recorder upserts it, so no lookup is needed here.
         // The client's own id for the activity makes a repeated post (a retry after a lost answer) a duplicate.
         var clientId = DirectLineMapper.ClientActivityId(activity) ?? activity.Id;
         var eventId = conversationId + ":" + (clientId ?? Guid.CreateVersion7().ToString("N"));
         var now = clock.GetUtcNow();
-        var incoming = DirectLineMapper.ToIncoming(activity, conversationId, eventId, now);
+        var incoming = DirectLineMapper.ToIncoming(activity, conversationId, eventId, now) with { OmittedTextLength = omitted };
 
-        var record = await recorder.RecordAsync(incoming, inboxId =>
+        InboundRecord record;
+        try
         {
-            var echo = DirectLineMapper.Echo(activity, inboxId.ToString("N"), conversationId, now);
-            return new TranscriptEcho(echo.Id!, JsonSerializer.Serialize(echo, ActivityJson.Options));
-        }, cancellationToken);
+            record = await recorder.RecordAsync(incoming, inboxId =>
+            {
+                var echo = DirectLineMapper.Echo(activity, inboxId.ToString("N"), conversationId, now);
+                return new TranscriptEcho(echo.Id!, JsonSerializer.Serialize(echo, ActivityJson.Options));
+            }, cancellationToken);
+        }
+        catch (InboundRefusedException refused)
+        {
+            return Refused(context, StatusCodes.Status400BadRequest, "BadArgument", "The activity was refused: " + refused.Reason + ".");
+        }
 
         if (!record.Duplicate)
         {
@@ -318,25 +332,15 @@ public static class DirectLineEndpoints
         return false;
     }
 
-    /// <summary>Reads at most <paramref name="limit"/> bytes; null when the body is longer.</summary>
-    private static async Task<byte[]?> ReadLimitedAsync(Stream body, int limit, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > limit)
-            {
-                return null;
-            }
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
-    }
-
     private static IResult Forbidden() =>
         Error(StatusCodes.Status403Forbidden, "BadArgument", "The token is missing, expired, or not for this conversation.");
+
+    /// <summary>A refusal in Direct Line's error shape, logged once.</summary>
+    private static IResult Refused(HttpContext context, int status, string code, string message)
+    {
+        Refusals.Log(context, status, message);
+        return Error(status, code, message);
+    }
 
     private static IResult Error(int status, string code, string message) =>
         Results.Json(new { error = new { code, message } }, statusCode: status);

@@ -21,10 +21,6 @@ public sealed class WebOptions
     [Range(1024, 4 * 1024 * 1024)]
     public int MaxActivityBytes { get; set; } = 64 * 1024;
 
-    /// <summary>The longest message text accepted, in characters.</summary>
-    [Range(1, 100_000)]
-    public int MaxTextLength { get; set; } = 16_000;
-
     /// <summary>The assistant's display name in the chat.</summary>
     [Required]
     public string BotName { get; set; } = "Finance assistant";

@@ -51,6 +51,9 @@ public sealed partial class CardActionRouter(
     /// </summary>
     public async Task<CardActionResult> HandleNowAsync(IncomingMessage press, CancellationToken cancellationToken)
     {
+        // Checked before anything is decided: a press the inbox would refuse (an id out of bounds) must not act and then
+        // fail to record. Throws InboundRefusedException for the channel to answer.
+        press = InboundChecks.Checked(press, int.MaxValue);
         if (press.Action is not { } action || !byAction.TryGetValue(action.Name, out var handler))
         {
             return new CardActionResult(UnknownButton);

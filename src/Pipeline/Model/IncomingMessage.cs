@@ -35,4 +35,10 @@ public sealed record IncomingMessage
     /// the request): the text of the outcome. It is recorded as the bot's answer, the inbox row as done, and no turn runs.
     /// </summary>
     public string? HandledOutcome { get; init; }
+    /// <summary>
+    /// Set when the person's text was over <c>Pipeline:MaxInboundCharacters</c>: its length. <see cref="Text"/> then holds
+    /// only a note, and the turn tells the person the limit instead of running the agent.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? OmittedTextLength { get; init; }
 }

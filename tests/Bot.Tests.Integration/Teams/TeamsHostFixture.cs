@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
+using Bot.Tests.Support;
+
 namespace Bot.Tests.Integration.Teams;
 
 /// <summary>The real host with Teams authentication on, and the fake Bot Framework it trusts.</summary>

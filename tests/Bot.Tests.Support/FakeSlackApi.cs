@@ -4,9 +4,8 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Bot.Tests.Support;
 
-namespace Bot.Tests.EndToEnd.Slack;
+namespace Bot.Tests.Support;
 
 /// <summary>
 /// A small fake of Slack's Web API on 127.0.0.1: <c>POST /api/&lt;method&gt;</c> with JSON bodies, <c>ok:false</c>

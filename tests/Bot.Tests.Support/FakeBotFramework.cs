@@ -3,13 +3,12 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Bot.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace Bot.Tests.Integration.Teams;
+namespace Bot.Tests.Support;
 
 /// <summary>
 /// A local stand-in for the Bot Framework's side, on 127.0.0.1: OpenID metadata and JWKS with a key generated here,
