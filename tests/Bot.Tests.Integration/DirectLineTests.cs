@@ -185,6 +185,22 @@ public class DirectLineTests(BotAppFactory app) : IClassFixture<BotAppFactory>
     }
 
     [Fact]
+    public async Task A_message_over_the_text_limit_is_answered_with_the_limit_and_kept_only_as_a_note()
+    {
+        var client = await DirectLineTestClient.StartAsync(app.CreateClient());
+        using var posted = await client.PostRawAsync(JsonSerializer.Serialize(new { type = "message", text = new string('x', 20_000) }));
+        Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+
+        var reply = Assert.Single(await client.WaitForBotRepliesAsync(1));
+        Assert.Contains("20,000 characters", reply.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Contains("16,000", reply.GetProperty("text").GetString(), StringComparison.Ordinal);
+        // Neither the inbox, the thread nor the transcript holds the text itself.
+        Assert.Equal(0, await app.Database.CountAsync("SELECT count(*) FROM inbox WHERE length(payload::text) > 5000"));
+        Assert.Equal(0, await app.Database.CountAsync("SELECT count(*) FROM thread_events WHERE length(content::text) > 5000"));
+        Assert.Equal(0, await app.Database.CountAsync("SELECT count(*) FROM directline_activities WHERE length(activity::text) > 5000"));
+    }
+
+    [Fact]
     public async Task Bad_input_gets_a_clear_error_and_changes_nothing()
     {
         var client = await DirectLineTestClient.StartAsync(app.CreateClient());
@@ -200,10 +216,11 @@ public class DirectLineTests(BotAppFactory app) : IClassFixture<BotAppFactory>
         }
 
         await ExpectAsync(HttpStatusCode.BadRequest, client.PostRawAsync("{\"type\":\"message\",\"text\":"), "not valid JSON");
-        await ExpectAsync(HttpStatusCode.BadRequest, client.PostRawAsync("[1,2,3]"), "not valid JSON");
+        await ExpectAsync(HttpStatusCode.BadRequest, client.PostRawAsync("[1,2,3]"), "wrong type");
+        await ExpectAsync(HttpStatusCode.BadRequest, client.PostRawAsync("{\"type\":\"message\",\"text\":\"\\ud800\"}"), "lone surrogate");
+        await ExpectAsync(HttpStatusCode.BadRequest, client.PostRawAsync("{\"type\":\"message\",\"text\":\"hi\",\"channelData\":{\"clientActivityID\":\"" + new string('x', 600) + "\"}}"), "longer than 512");
         await ExpectAsync(HttpStatusCode.BadRequest, client.PostRawAsync("{\"type\":\"message\",\"text\":\"   \"}"), "needs text");
         await ExpectAsync(HttpStatusCode.RequestEntityTooLarge, client.PostRawAsync(JsonSerializer.Serialize(new { type = "message", text = new string('x', 70_000) })), "larger than");
-        await ExpectAsync(HttpStatusCode.BadRequest, client.PostRawAsync(JsonSerializer.Serialize(new { type = "message", text = new string('x', 20_000) })), "longer than");
         await ExpectAsync(HttpStatusCode.Forbidden, client.PostRawAsync("{\"type\":\"message\",\"text\":\"hi\"}", token: "forged"), "token");
         await ExpectAsync(HttpStatusCode.Forbidden, client.PostRawAsync("{\"type\":\"message\",\"text\":\"hi\"}", token: other.Token), "token");
         await ExpectAsync(HttpStatusCode.Forbidden, client.PostRawAsync("{\"type\":\"message\",\"text\":\"hi\"}", token: ""), "token");

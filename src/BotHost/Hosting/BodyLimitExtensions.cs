@@ -6,9 +6,10 @@ namespace Bot.BotHost.Hosting;
 /// <summary>
 /// Request bodies are bounded before anyone looks at a credential or a byte of the body. Kestrel's own limit
 /// (<see cref="HttpOptions.MaxRequestBodyBytes"/>) caps every request, chunked or not; an endpoint that declares a
-/// smaller one (<see cref="RequestBodies.WithBodyLimit"/>) gets it here, right after routing: a Content-Length over it
-/// is refused with 413 at once, and the server is told the bound so a chunked body (or one nobody reads because the
-/// request was refused first) is cut off there rather than read or drained in full.
+/// smaller one (<see cref="RequestBodies.WithBodyLimit"/>) gets it here, right after routing and before any credential is
+/// looked at: the server is told the bound, so a chunked body (or one nobody reads because the request was refused
+/// first, such as a bad token) is cut off there rather than read or drained in full. The endpoint itself answers a body
+/// over its bound (<see cref="RequestBodies.ReadAsync"/>), in its platform's error shape.
 /// </summary>
 public static class BodyLimitExtensions
 {
@@ -25,11 +26,6 @@ public static class BodyLimitExtensions
         {
             if (context.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize is { } limit)
             {
-                if (context.Request.ContentLength > limit)
-                {
-                    await Refusals.Problem(context, StatusCodes.Status413PayloadTooLarge, $"the request body is larger than {limit} bytes").ExecuteAsync(context);
-                    return;
-                }
                 RequestBodies.ApplyLimit(context, limit);
             }
             await next(context);

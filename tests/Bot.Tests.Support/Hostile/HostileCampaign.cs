@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace Bot.Tests.Support.Hostile;
@@ -64,9 +61,6 @@ public sealed record HostileReport(
 /// </summary>
 public static class HostileCampaign
 {
-    private const string SlackSecret = "fuzz-signing-secret";
-    private const string TelegramSecret = "fuzz-webhook-secret";
-    private const string TelegramToken = "123456:FUZZ-token_for-campaign";
     /// <summary>How far resident memory may grow over the run. A body is never held beyond its endpoint's bound.</summary>
     private const long RssGrowthLimit = 256L * 1024 * 1024;
 
@@ -74,44 +68,15 @@ public static class HostileCampaign
 
     public static async Task<HostileReport> RunAsync(int requests, int seed, Action<string>? progress = null)
     {
-        await using var db = await TestDatabase.CreateAsync();
-        await using var botFramework = await FakeBotFramework.StartAsync();
-        await using var slack = FakeSlackApi.Start();
-        await using var telegram = await TelegramTestServer.StartAsync();
-        var port = Ports.GetFree();
-        var settings = new Dictionary<string, string>
-        {
-            ["Pipeline:PollSeconds"] = "0.2",
-            ["Teams:AppId"] = FakeBotFramework.AppId,
-            ["Teams:AppPassword"] = "fuzz-password",
-            ["Teams:OpenIdMetadataUrl"] = botFramework.MetadataUrl,
-            ["Teams:TokenEndpoint"] = botFramework.TokenUrl,
-            ["Slack:BotToken"] = slack.Token,
-            ["Slack:SigningSecret"] = SlackSecret,
-            ["Slack:ApiBaseUrl"] = slack.ApiBaseUrl,
-            ["Telegram:BotToken"] = TelegramToken,
-            ["Telegram:ApiBaseUrl"] = telegram.ApiBaseUrl,
-            ["Telegram:Mode"] = "webhook",
-            ["Telegram:WebhookSecret"] = TelegramSecret,
-            ["Telegram:WebhookUrl"] = $"http://127.0.0.1:{port}/telegram/webhook",
-        };
-        await using var host = await BotHostProcess.StartAsync(db.ConnectionString, settings, port);
-        using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromSeconds(30) })
-        {
-            BaseAddress = host.BaseUrl,
-            Timeout = TimeSpan.FromSeconds(60),
-        };
-
-        // The web chat's owner is the loopback caller: a Direct Line conversation and its token, as Web Chat gets them.
-        using var minted = await http.PostAsync("/v3/directline/tokens/generate", null);
-        minted.EnsureSuccessStatusCode();
-        var conversation = await minted.Content.ReadFromJsonAsync<JsonElement>();
+        await using var all = await AllChannelsHost.StartAsync();
+        var (host, http, botFramework) = (all.Host, all.Http, all.BotFramework);
+        var (conversationId, token) = await all.DirectLineConversationAsync();
         var credentials = new HostileCredentials(
-            SlackSecret, TelegramSecret,
+            AllChannelsHost.SlackSecret, AllChannelsHost.TelegramSecret,
             () => botFramework.Token(),
             () => botFramework.Token(signWith: botFramework.OtherKey),
             botFramework.ServiceUrl, FakeBotFramework.AppId,
-            conversation.GetProperty("conversationId").GetString()!, conversation.GetProperty("token").GetString()!);
+            conversationId, token);
 
         // Warm up (JIT, pools, the first JWKS fetch), then take the baseline.
         using (var warm = HostileRequests.ToHttp(new HostileRequest("warm-up", "warm-up", HttpMethod.Get, "/health/ready")))
@@ -128,7 +93,7 @@ public static class HostileCampaign
         var serverErrors = 0;
         var refusedButStored = 0;
         var clock = Stopwatch.StartNew();
-        var stored = await StoredAsync(db);
+        var stored = await all.StoredAsync();
 
         // A burst first, concurrent as an attacker would send it: oversized chunked bodies, unauthenticated and signed.
         var burst = Enumerable.Range(0, 16).Select(i => new HostileRequest("/api/messages", "burst: 28 MB chunked", HttpMethod.Post, "/api/messages")
@@ -142,7 +107,7 @@ public static class HostileCampaign
             Chunked = true,
             StreamBytes = 28L * 1024 * 1024,
             ContentType = "application/json",
-            Headers = [("X-Telegram-Bot-Api-Secret-Token", TelegramSecret)],
+            Headers = [("X-Telegram-Bot-Api-Secret-Token", AllChannelsHost.TelegramSecret)],
         })).ToList();
         var sampling = new CancellationTokenSource();
         var sampler = Task.Run(async () =>
@@ -163,7 +128,7 @@ public static class HostileCampaign
                 problems.Add($"{request}: answered {result.Status}");
             }
         }
-        if (await StoredAsync(db) != stored)
+        if (await all.StoredAsync() != stored)
         {
             refusedButStored += burst.Count;
             problems.Add("the oversized burst stored something");
@@ -183,7 +148,7 @@ public static class HostileCampaign
             {
                 problems.Add($"#{i} {request}: {Truncate(result.Body)}");
             }
-            var now = await StoredAsync(db);
+            var now = await all.StoredAsync();
             if (result.Refused && now != stored)
             {
                 refusedButStored++;
@@ -255,10 +220,6 @@ public static class HostileCampaign
         byOutcome[result.Outcome] = byOutcome.GetValueOrDefault(result.Outcome) + 1;
         byEndpoint[request.Method + " " + request.Endpoint] = byEndpoint.GetValueOrDefault(request.Method + " " + request.Endpoint) + 1;
     }
-
-    /// <summary>Everything inbound recording writes: a refused request must leave all of it as it was.</summary>
-    private static async Task<long> StoredAsync(TestDatabase db) => await db.CountAsync(
-        "SELECT (SELECT count(*) FROM inbox) + (SELECT count(*) FROM conversations) + (SELECT count(*) FROM users) + (SELECT count(*) FROM channel_identities)");
 
     private static string Truncate(string text) => text.Length <= 300 ? text : text[..300] + "…";
 }

@@ -582,7 +582,7 @@ public sealed class HostileRequests(int seed, HostileCredentials credentials)
     }
 
     /// <summary>A body produced while it is sent (so a 28 MB upload costs the sender nothing): the prefix, then JSON-ish filler.</summary>
-    private sealed class GeneratedStream(long length, byte[]? prefix = null) : Stream
+    public sealed class GeneratedStream(long length, byte[]? prefix = null) : Stream
     {
         private readonly byte[] start = prefix ?? "{\"type\":\"message\",\"text\":\""u8.ToArray();
         private long position;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Bot.Pipeline;
 using Bot.Pipeline.Model;
 using Bot.Channels.Slack;
 
@@ -101,5 +102,61 @@ public class SlackMapperTests
         Assert.Equal("/balances", message!.Text);
         Assert.Equal("command:9.8.7", message.EventId);
         Assert.False(SlackMapper.IsTimestamp(message.Address.ThreadKey));
+    }
+}
+
+/// <summary>Signed payloads Slack could not have sent are refused with a reason that names the field, never thrown past the mapper.</summary>
+public class SlackMapperRefusalTests
+{
+    private const string Event = """
+        {"team_id":"T1","type":"event_callback","event_id":"Ev1",
+         "event":{"type":"message","channel":"D1","user":"U1","text":"hi","ts":"1700000000.000100","channel_type":"im","team":"T1"}}
+        """;
+
+    private const string Press = """
+        {"type":"block_actions","team":{"id":"T1"},"user":{"id":"U1"},"channel":{"id":"D1"},
+         "message":{"type":"message","ts":"1700000001.000200","text":"plan"},
+         "actions":[{"type":"button","value":"/plan approve x","action_ts":"1700000005.123456"}]}
+        """;
+
+    private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement;
+
+    [Theory]
+    [InlineData("\"type\":\"message\"", "\"type\":42", "event.type")]
+    [InlineData("\"type\":\"message\"", "\"type\":{\"a\":1}", "event.type")]
+    [InlineData("\"ts\":\"1700000000.000100\"", "\"ts\":\"99999999999999999999.000100\"", "event.ts")]
+    [InlineData("\"ts\":\"1700000000.000100\"", "\"ts\":\"9999999999999.000100\"", "event.ts")]
+    [InlineData("\"ts\":\"1700000000.000100\"", "\"ts\":1700000000.0001", "event.ts")]
+    [InlineData("\"channel\":\"D1\"", "\"channel\":[\"D1\"]", "event.channel")]
+    [InlineData("\"event_id\":\"Ev1\"", "\"event_id\":7", "event_id")]
+    public void An_event_field_of_the_wrong_type_or_range_is_refused(string field, string replacement, string named)
+    {
+        var refused = Assert.Throws<InboundRefusedException>(() => SlackMapper.FromEvent(Json(Event.Replace(field, replacement, StringComparison.Ordinal))));
+        Assert.Contains(named, refused.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\"actions\":[{\"type\":\"button\",\"value\":\"/plan approve x\",\"action_ts\":\"1700000005.123456\"}]", "\"actions\":\"approve\"", "actions")]
+    [InlineData("\"actions\":[{\"type\":\"button\",\"value\":\"/plan approve x\",\"action_ts\":\"1700000005.123456\"}]", "\"actions\":{\"value\":\"/plan\"}", "actions")]
+    [InlineData("\"action_ts\":\"1700000005.123456\"", "\"action_ts\":\"99999999999999999999999.1\"", "action_ts")]
+    [InlineData("\"ts\":\"1700000001.000200\"", "\"ts\":\"yesterday\"", "message.ts")]
+    public void A_button_press_of_the_wrong_shape_is_refused(string field, string replacement, string named)
+    {
+        var refused = Assert.Throws<InboundRefusedException>(() => SlackMapper.FromInteraction(Json(Press.Replace(field, replacement, StringComparison.Ordinal))));
+        Assert.Contains(named, refused.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_well_formed_event_and_press_still_map()
+    {
+        Assert.NotNull(SlackMapper.FromEvent(Json(Event)).Message);
+        Assert.NotNull(SlackMapper.FromInteraction(Json(Press)));
+    }
+
+    [Fact]
+    public void A_slash_command_without_its_ids_is_refused()
+    {
+        var refused = Assert.Throws<InboundRefusedException>(() => SlackMapper.FromSlashCommand(new Dictionary<string, string> { ["team_id"] = "T1", ["text"] = "help" }, DateTimeOffset.UnixEpoch));
+        Assert.Contains("trigger_id", refused.Reason, StringComparison.Ordinal);
     }
 }
