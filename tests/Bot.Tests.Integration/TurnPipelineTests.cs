@@ -252,12 +252,15 @@ public class InboxGroupCommitTests(TurnFactory app) : IClassFixture<TurnFactory>
     }
 
     [Fact]
-    public async Task A_NUL_anywhere_in_a_message_is_stored_as_a_replacement_character()
+    public async Task A_NUL_in_text_is_stored_as_a_replacement_character_and_in_an_id_is_refused()
     {
         var recorder = app.Services.GetRequiredService<InboxRecorder>();
         var run = Guid.NewGuid().ToString("N");
-        var record = await recorder.RecordAsync(Message($"nul-{run}\0", $"nul-{run}\0", $"nul-user-{run}", "a\0b \\u0000 stays"), default);
+        var record = await recorder.RecordAsync(Message($"nul-{run}", $"nul-{run}", $"nul-user-{run}", "a\0b \\u0000 stays"), default);
         Assert.Equal("a\uFFFDb \\u0000 stays", await app.Database.ScalarAsync<string>("SELECT content->>'text' FROM thread_events WHERE id = $1", record.ThreadEventId));
-        Assert.Equal(1, await app.Database.CountAsync("SELECT count(*) FROM inbox WHERE event_id = $1", $"nul-{run}\uFFFD"));
+
+        var refused = await Assert.ThrowsAsync<InboundRefusedException>(() => recorder.RecordAsync(Message($"nul2-{run}\0", $"nul2-{run}", $"nul-user-{run}", "hi"), default));
+        Assert.Contains("characters an id cannot have", refused.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, await app.Database.CountAsync("SELECT count(*) FROM inbox WHERE event_id LIKE $1", $"nul2-{run}%"));
     }
 }

@@ -43,7 +43,8 @@ public static class DirectLineEndpoints
             .WithBodyLimit(endpoints.ServiceProvider.GetRequiredService<IOptions<WebOptions>>().Value.MaxActivityBytes);
         group.MapPost("/conversations/{conversationId}/upload", (string conversationId) =>
             Error(StatusCodes.Status400BadRequest, "BadArgument", "File uploads are not supported by this bot."))
-            .AllowAnonymous("Direct Line: refuses every upload with 400 and reads nothing");
+            .AllowAnonymous("Direct Line: refuses every upload with 400 and reads nothing")
+            .WithBodyLimit(1024); // nor does the server drain more than this of the file it was sent
         group.MapGet("/conversations/{conversationId}/stream", StreamAsync).AllowAnonymous(TokenInHandler);
         return endpoints;
     }
@@ -60,7 +61,7 @@ public static class DirectLineEndpoints
     {
         if (!owner.IsOwner(context))
         {
-            return Forbidden();
+            return Forbidden(context);
         }
         var address = await store.CreateConversationAsync(cancellationToken);
         return Results.Ok(new { conversationId = address, token = tokens.Issue(address), expires_in = (int)tokens.Lifetime.TotalSeconds });
@@ -70,7 +71,7 @@ public static class DirectLineEndpoints
     {
         var address = Authorize(context, tokens);
         return address is null
-            ? Forbidden()
+            ? Forbidden(context)
             : Results.Ok(new { conversationId = address, token = tokens.Issue(address), expires_in = (int)tokens.Lifetime.TotalSeconds });
     }
 
@@ -83,7 +84,7 @@ public static class DirectLineEndpoints
         {
             if (!owner.IsOwner(context))
             {
-                return Forbidden();
+                return Forbidden(context);
             }
             address = await store.CreateConversationAsync(cancellationToken);
             created = true;
@@ -96,7 +97,7 @@ public static class DirectLineEndpoints
     {
         if (Authorize(context, tokens, conversationId) is null)
         {
-            return Forbidden();
+            return Forbidden(context);
         }
         if (!await store.ExistsAsync(conversationId, cancellationToken))
         {
@@ -122,11 +123,11 @@ public static class DirectLineEndpoints
     {
         if (Authorize(context, tokens, conversationId) is null)
         {
-            return Forbidden();
+            return Forbidden(context);
         }
         if (!TryParseWatermark(context.Request.Query["watermark"], out var watermark))
         {
-            return Error(StatusCodes.Status400BadRequest, "BadArgument", "The watermark is not one this service issued.");
+            return Refused(context, StatusCodes.Status400BadRequest, "BadArgument", "The watermark is not one this service issued.");
         }
         var page = await store.SinceAsync(conversationId, watermark, PageSize, cancellationToken);
         return Results.Text(page.ToActivitySetJson(), "application/json", Encoding.UTF8);
@@ -146,7 +147,7 @@ public static class DirectLineEndpoints
         // The token is a header (or the query): checked before a byte of the body is read.
         if (Authorize(context, tokens, conversationId) is null)
         {
-            return Forbidden();
+            return Forbidden(context);
         }
         var limits = options.Value;
         var read = await RequestBodies.ReadAsync(context.Request, limits.MaxActivityBytes, cancellationToken);
@@ -229,17 +230,17 @@ public static class DirectLineEndpoints
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
-            await Error(StatusCodes.Status400BadRequest, "BadArgument", "This endpoint takes a WebSocket upgrade.").ExecuteAsync(context);
+            await Refused(context, StatusCodes.Status400BadRequest, "BadArgument", "This endpoint takes a WebSocket upgrade.").ExecuteAsync(context);
             return;
         }
         if (Authorize(context, tokens, conversationId) is null)
         {
-            await Forbidden().ExecuteAsync(context);
+            await Forbidden(context).ExecuteAsync(context);
             return;
         }
         if (!TryParseWatermark(context.Request.Query["watermark"], out var watermark))
         {
-            await Error(StatusCodes.Status400BadRequest, "BadArgument", "The watermark is not one this service issued.").ExecuteAsync(context);
+            await Refused(context, StatusCodes.Status400BadRequest, "BadArgument", "The watermark is not one this service issued.").ExecuteAsync(context);
             return;
         }
 
@@ -332,8 +333,8 @@ public static class DirectLineEndpoints
         return false;
     }
 
-    private static IResult Forbidden() =>
-        Error(StatusCodes.Status403Forbidden, "BadArgument", "The token is missing, expired, or not for this conversation.");
+    private static IResult Forbidden(HttpContext context) =>
+        Refused(context, StatusCodes.Status403Forbidden, "BadArgument", "The token is missing, expired, or not for this conversation.");
 
     /// <summary>A refusal in Direct Line's error shape, logged once.</summary>
     private static IResult Refused(HttpContext context, int status, string code, string message)
