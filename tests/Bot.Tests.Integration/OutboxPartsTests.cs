@@ -16,15 +16,32 @@ public sealed class OutboxPartsFixture : IAsyncLifetime
 {
     public const string TelegramToken = "123456:PARTS-test_token";
 
-    public FakeSlackApi Slack { get; private set; } = null!;
-    public TelegramTestServer Telegram { get; private set; } = null!;
-    public SettingsHost Host { get; private set; } = null!;
+    private FakeSlackApi? slack;
+    private TelegramTestServer? telegram;
+    private SettingsHost? host;
+
+    public FakeSlackApi Slack => slack ?? throw new InvalidOperationException("not started");
+    public TelegramTestServer Telegram => telegram ?? throw new InvalidOperationException("not started");
+    public SettingsHost Host => host ?? throw new InvalidOperationException("not started");
 
     public async Task InitializeAsync()
     {
-        Slack = FakeSlackApi.Start();
-        Telegram = await TelegramTestServer.StartAsync();
-        Host = new SettingsHost(new Dictionary<string, string>
+        try
+        {
+            await StartAsync();
+        }
+        catch
+        {
+            await DisposeAsync(); // whatever did start is stopped
+            throw;
+        }
+    }
+
+    private async Task StartAsync()
+    {
+        slack = FakeSlackApi.Start();
+        telegram = await TelegramTestServer.StartAsync();
+        host = new SettingsHost(new Dictionary<string, string>
         {
             ["Pipeline:TurnWorkers"] = "0",
             ["Pipeline:OutboxSenders"] = "0",
@@ -32,20 +49,29 @@ public sealed class OutboxPartsFixture : IAsyncLifetime
             ["Pipeline:RetryBaseSeconds"] = "0.05",
             ["Pipeline:MaxRetryDelaySeconds"] = "0.2",
             ["Pipeline:MaxSendAttempts"] = "3",
-            ["Slack:BotToken"] = Slack.Token,
+            ["Slack:BotToken"] = slack.Token,
             ["Slack:SigningSecret"] = "parts-signing-secret",
-            ["Slack:ApiBaseUrl"] = Slack.ApiBaseUrl,
+            ["Slack:ApiBaseUrl"] = slack.ApiBaseUrl,
             ["Telegram:BotToken"] = TelegramToken,
-            ["Telegram:ApiBaseUrl"] = Telegram.ApiBaseUrl,
+            ["Telegram:ApiBaseUrl"] = telegram.ApiBaseUrl,
         });
-        await ((IAsyncLifetime)Host).InitializeAsync();
+        await ((IAsyncLifetime)host).InitializeAsync();
     }
 
     public async Task DisposeAsync()
     {
-        await ((IAsyncLifetime)Host).DisposeAsync();
-        await Telegram.DisposeAsync();
-        await Slack.DisposeAsync();
+        if (host is not null)
+        {
+            await ((IAsyncLifetime)host).DisposeAsync();
+        }
+        if (telegram is not null)
+        {
+            await telegram.DisposeAsync();
+        }
+        if (slack is not null)
+        {
+            await slack.DisposeAsync();
+        }
     }
 }
 
@@ -169,11 +195,13 @@ public class OutboxPartsTests(OutboxPartsFixture fixture) : IClassFixture<Outbox
         Assert.Equal(1, await Db.ScalarAsync<int>("SELECT parts_sent FROM outbox WHERE id = $1", row));
 
         // It dies holding the row (claimed, due): nothing survives but the database.
-        await Db.ScalarAsync<int>("UPDATE outbox SET lease_until = now() + interval '1 second', next_attempt_at = now() WHERE id = $1", row);
+        await Db.ScalarAsync<int>("UPDATE outbox SET lease_until = now() + interval '1 hour', next_attempt_at = now() WHERE id = $1", row);
         var restarted = ActivatorUtilities.CreateInstance<OutboxProcessor>(fixture.Host.Services);
         await restarted.SendDueAsync(50, default);
-        Assert.Equal([pieces[0]], SlackPosts("D0RESTART1")); // the lease still holds
+        Assert.Equal([pieces[0]], SlackPosts("D0RESTART1")); // the dead sender's lease still holds
 
+        // Its lease runs out; the new sender takes the row and goes on from the second piece.
+        await Db.ScalarAsync<int>("UPDATE outbox SET lease_until = now() - interval '1 second' WHERE id = $1", row);
         Assert.Equal("Sent", await SettleAsync(row, restarted));
         Assert.Equal(pieces, SlackPosts("D0RESTART1"));
         Assert.Equal(2, await Db.ScalarAsync<int>("SELECT parts_sent FROM outbox WHERE id = $1", row));
