@@ -9,7 +9,9 @@ namespace Bot.Pipeline;
 /// <summary>
 /// Step 8 of the message flow (docs/architecture.md). Claims due outbox rows in order per conversation, hands each to its channel's
 /// sender, and records the outcome: the platform message id, a retry time (backoff, or the platform's Retry-After),
-/// expiry when a reply would arrive too late, or the conversation marked unreachable.
+/// expiry when a reply would arrive too late, giving up after <see cref="PipelineOptions.MaxSendAttempts"/> tries that
+/// delivered nothing, or the conversation marked unreachable. A reply sent in parts has each part but the last recorded
+/// as it is delivered (<see cref="OutboundDelivery.RecordPartAsync"/>), so a retry goes on from the first part not sent.
 /// </summary>
 public sealed partial class OutboxProcessor(
     NpgsqlDataSource dataSource,
@@ -21,11 +23,15 @@ public sealed partial class OutboxProcessor(
     private readonly Dictionary<string, IChannelSender> sendersByChannel = senders.ToDictionary(s => s.Channel, StringComparer.Ordinal);
     private readonly PipelineOptions settings = options.Value;
 
-    private sealed record Claimed(Guid Id, Guid ConversationId, string Channel, string Payload, int Attempts, DateTimeOffset ExpiresAt,
-        string Address, string Reference, bool Unreachable, string? ReplacesPlatformMessageId);
+    private sealed record Claimed(Guid Id, Guid ConversationId, Guid? ThreadId, string Channel, string Payload, int Attempts, DateTimeOffset ExpiresAt,
+        string Address, string Reference, bool Unreachable, string? ReplacesPlatformMessageId, string[] PartIds, int LastPartAttempt);
 
-    /// <summary>How a claimed row ends up, written for the whole batch in one statement.</summary>
-    private sealed record Outcome(Guid Id, OutboxStatus Status, string? PlatformMessageId = null, string? Error = null, DateTimeOffset? NextAttemptAt = null, bool Unclaim = false);
+    /// <summary>
+    /// How a claimed row ends up, written for the whole batch in one statement. <paramref name="CutShort"/>: the row was
+    /// given up after some of its parts were delivered, and the person is told (one short message, queued with the outcome).
+    /// </summary>
+    private sealed record Outcome(Guid Id, OutboxStatus Status, string? PlatformMessageId = null, string? Error = null, DateTimeOffset? NextAttemptAt = null,
+        bool Unclaim = false, Claimed? CutShort = null);
 
     /// <summary>
     /// Claims due rows of up to <paramref name="conversations"/> conversations (a run of up to
@@ -97,10 +103,11 @@ public sealed partial class OutboxProcessor(
             claimed AS (
                 UPDATE outbox SET lease_until = now() + $2, attempts = attempts + 1
                 WHERE id = ANY (ARRAY(SELECT id FROM runs))
-                RETURNING id, seq, conversation_id, channel, payload, attempts, expires_at)
-            SELECT c.id, c.conversation_id, c.channel, c.payload::text, c.attempts, c.expires_at,
+                RETURNING id, seq, conversation_id, thread_id, channel, payload, attempts, expires_at, part_ids, last_part_attempt)
+            SELECT c.id, c.conversation_id, c.thread_id, c.channel, c.payload::text, c.attempts, c.expires_at,
                    v.address, v.reference::text, v.unreachable_since IS NOT NULL,
-                   (SELECT r.platform_message_id FROM outbox r WHERE r.id = (c.payload->>'replaces')::uuid)
+                   (SELECT r.platform_message_id FROM outbox r WHERE r.id = (c.payload->>'replaces')::uuid),
+                   c.part_ids, c.last_part_attempt
             FROM claimed c
             CROSS JOIN LATERAL (SELECT * FROM conversations v WHERE v.id = c.conversation_id OFFSET 0) v
             ORDER BY c.seq
@@ -112,9 +119,9 @@ public sealed partial class OutboxProcessor(
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(new Claimed(reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4),
-                reader.GetFieldValue<DateTimeOffset>(5), reader.GetString(6), reader.GetString(7), reader.GetBoolean(8),
-                reader.IsDBNull(9) ? null : reader.GetString(9)));
+            rows.Add(new Claimed(reader.GetGuid(0), reader.GetGuid(1), reader.IsDBNull(2) ? null : reader.GetGuid(2), reader.GetString(3),
+                reader.GetString(4), reader.GetInt32(5), reader.GetFieldValue<DateTimeOffset>(6), reader.GetString(7), reader.GetString(8),
+                reader.GetBoolean(9), reader.IsDBNull(10) ? null : reader.GetString(10), reader.GetFieldValue<string[]>(11), reader.GetInt32(12)));
         }
         return rows;
     }
@@ -168,6 +175,7 @@ public sealed partial class OutboxProcessor(
     private async Task<(Outcome? Outcome, bool Stop)> SendOneAsync(Claimed row, Dictionary<Guid, string> sentHere, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
+        var progress = new Progress(row);
         if (row.Unreachable)
         {
             return (new Outcome(row.Id, OutboxStatus.Unreachable, Error: "the conversation is unreachable"), false);
@@ -175,7 +183,7 @@ public sealed partial class OutboxProcessor(
         if (now > row.ExpiresAt)
         {
             LogExpired(logger, row.Id, row.Channel);
-            return (new Outcome(row.Id, OutboxStatus.Expired, Error: "not delivered before it expired"), false);
+            return (GiveUp(row, progress, OutboxStatus.Expired, "not delivered before it expired"), false);
         }
         if (!sendersByChannel.TryGetValue(row.Channel, out var sender))
         {
@@ -186,21 +194,33 @@ public sealed partial class OutboxProcessor(
         SendResult result;
         try
         {
-            var message = BotJson.Deserialize<OutgoingMessage>(row.Payload);
+            var message = Capped(BotJson.Deserialize<OutgoingMessage>(row.Payload));
             var replaces = row.ReplacesPlatformMessageId
                 ?? (message.Replaces is { } replaced && sentHere.TryGetValue(replaced, out var platformId) ? platformId : null);
             result = await sender.SendAsync(
-                new OutboundDelivery(row.Id, row.ConversationId, row.Address, row.Reference, message, replaces, row.Attempts),
+                new OutboundDelivery(row.Id, row.ConversationId, row.Address, row.Reference, message, replaces, row.Attempts)
+                {
+                    DeliveredParts = row.PartIds,
+                    MaxParts = settings.MaxReplyParts,
+                    RecordPartAsync = (index, id, _) => RecordPartAsync(row, progress, index, id),
+                },
                 cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
         }
-        catch (Exception exception)
+        catch (Exception exception) when (progress.RecordFailed is null)
         {
             // Transport failure: the platform may or may not have it. Retry; channels make sends idempotent where they can.
             result = new SendResult.RetryLater(exception.GetType().Name + ": " + exception.Message);
+        }
+        if (progress.RecordFailed is { } recordFailed)
+        {
+            // A part went out but its record did not (the database failed, or another sender took the row over): the run
+            // stops and leaves its rows claimed. When the lease runs out the next try starts at that part, the one part
+            // that may reach the person twice.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(recordFailed);
         }
 
         switch (result)
@@ -213,7 +233,14 @@ public sealed partial class OutboxProcessor(
                 }
                 return (new Outcome(row.Id, OutboxStatus.Sent, sent.PlatformMessageId), false);
             case SendResult.RetryLater retry:
-                var delay = Backoff.For(row.Attempts, TimeSpan.FromSeconds(settings.RetryBaseSeconds), TimeSpan.FromSeconds(settings.MaxRetryDelaySeconds));
+                // Tries in a row that delivered nothing: a try that delivered a part starts the count again.
+                var fruitless = row.Attempts - progress.LastPartAttempt;
+                if (fruitless >= settings.MaxSendAttempts)
+                {
+                    LogGaveUp(logger, row.Id, row.Channel, fruitless, progress.Parts.Count, retry.Error);
+                    return (GiveUp(row, progress, OutboxStatus.Failed, $"gave up after {fruitless} tries: {retry.Error}"), false);
+                }
+                var delay = Backoff.For(Math.Max(fruitless, 1), TimeSpan.FromSeconds(settings.RetryBaseSeconds), TimeSpan.FromSeconds(settings.MaxRetryDelaySeconds));
                 if (retry.RetryAfter is { } wanted && wanted > delay)
                 {
                     delay = wanted;
@@ -222,7 +249,7 @@ public sealed partial class OutboxProcessor(
                 if (at > row.ExpiresAt)
                 {
                     LogExpired(logger, row.Id, row.Channel);
-                    return (new Outcome(row.Id, OutboxStatus.Expired, Error: retry.Error), false);
+                    return (GiveUp(row, progress, OutboxStatus.Expired, retry.Error), false);
                 }
                 LogRetry(logger, row.Id, row.Channel, delay.TotalSeconds, retry.Error);
                 return (new Outcome(row.Id, OutboxStatus.Pending, Error: retry.Error, NextAttemptAt: at), true);
@@ -233,13 +260,16 @@ public sealed partial class OutboxProcessor(
                 return (null, true);
             case SendResult.Failed failed:
                 LogFailed(logger, row.Id, row.Channel, failed.Error);
-                return (new Outcome(row.Id, OutboxStatus.Failed, Error: failed.Error), false);
+                return (GiveUp(row, progress, OutboxStatus.Failed, failed.Error), false);
             default:
                 throw new InvalidOperationException($"Unknown send result {result.GetType().Name}.");
         }
     }
 
-    /// <summary>Records the outcomes of a batch in one statement; a row still Pending is given back (retry time, or not tried).</summary>
+    /// <summary>
+    /// Records the outcomes of a batch in one statement; a row still Pending is given back (retry time, or not tried). The
+    /// notes for replies cut short are queued in the same transaction, through the outbox's door (<c>enqueue_outbox</c>).
+    /// </summary>
     private async Task FinishAsync(List<Outcome> outcomes, CancellationToken cancellationToken)
     {
         if (outcomes.Count == 0)
@@ -263,7 +293,8 @@ public sealed partial class OutboxProcessor(
                 json.WriteEndObject();
             }
         });
-        await using var command = dataSource.CreateCommand(
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(Sql.Command(
             $"""
             UPDATE outbox o
                SET status = f.status,
@@ -275,9 +306,20 @@ public sealed partial class OutboxProcessor(
                    attempts = CASE WHEN f.unclaim THEN GREATEST(o.attempts - 1, 0) ELSE o.attempts END
               FROM jsonb_to_recordset($1) AS f(id uuid, status text, platform_message_id text, error text, next_attempt_at timestamptz, unclaim boolean)
              WHERE o.id = f.id AND o.status = '{nameof(OutboxStatus.Pending)}'
-            """);
-        command.Parameters.Add(Sql.Jsonb(items));
-        await command.ExecuteNonQueryAsync(cancellationToken);
+            """, Sql.Jsonb(items)));
+        if (outcomes.Where(o => o.CutShort is not null).Select(o => o.CutShort!).ToList() is { Count: > 0 } cutShort)
+        {
+            var now = clock.GetUtcNow();
+            var notes = JsonArrays.Write(json =>
+            {
+                foreach (var row in cutShort)
+                {
+                    OutboxRows.Write(json, CutShortNote(row), row.ThreadId, row.ConversationId, row.Channel, now.AddMinutes(settings.OutboxExpiryMinutes));
+                }
+            });
+            batch.BatchCommands.Add(Sql.Command("SELECT enqueue_outbox($1, $2)", Sql.Jsonb(notes), now));
+        }
+        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private async Task UpdateReferenceAsync(Guid conversationId, string reference, CancellationToken cancellationToken)
@@ -311,6 +353,9 @@ public sealed partial class OutboxProcessor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Conversation {ConversationId} on {Channel} is unreachable: {Reason}")]
     private static partial void LogUnreachable(ILogger logger, Guid conversationId, string channel, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox row {OutboxId} on {Channel} given up after {Tries} tries that delivered nothing ({Parts} part(s) delivered before): {Error}")]
+    private static partial void LogGaveUp(ILogger logger, Guid outboxId, string channel, int tries, int parts, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Outbox row {OutboxId} on {Channel} was refused: {Error}")]
     private static partial void LogFailed(ILogger logger, Guid outboxId, string channel, string error);

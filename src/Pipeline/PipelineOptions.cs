@@ -60,6 +60,29 @@ public sealed class PipelineOptions
     [Range(100, 1_000_000)]
     public int MaxInboundCharacters { get; set; } = 16_000;
 
+    /// <summary>
+    /// Tries in a row that deliver nothing (for a reply in parts: no further part) before an outbox row is given up as
+    /// Failed, so that the conversation's later messages go out. At the default backoff the tenth try comes about four
+    /// minutes after the first; <see cref="OutboxExpiryMinutes"/> still applies (a platform may ask for long waits). A
+    /// reply given up after some of its parts were delivered is followed by a short note saying so.
+    /// </summary>
+    [Range(1, 1000)]
+    public int MaxSendAttempts { get; set; } = 10;
+
+    /// <summary>
+    /// The longest reply sent, in characters of its Markdown. A longer one is cut at a paragraph, line or word break and
+    /// ends with a note that it was shortened. Enforced where the outbox sender hands a message to its channel.
+    /// </summary>
+    [Range(500, 1_000_000)]
+    public int MaxReplyCharacters { get; set; } = 20_000;
+
+    /// <summary>
+    /// The most platform messages one reply is split into (Slack and Telegram split long text under their limits). A reply
+    /// that needs more is shortened, with the same note, until it fits.
+    /// </summary>
+    [Range(1, 100)]
+    public int MaxReplyParts { get; set; } = 8;
+
     public TimeSpan Lease => TimeSpan.FromSeconds(LeaseSeconds);
     public TimeSpan Poll => TimeSpan.FromSeconds(PollSeconds);
 }

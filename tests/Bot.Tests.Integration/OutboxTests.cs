@@ -111,6 +111,41 @@ public class OutboxTests(OutboxFactory app) : IClassFixture<OutboxFactory>
         await Processor.SendDueAsync(50, default);
         Assert.Equal("Unreachable", await StatusAsync(later));
         Assert.Equal(0, DeliveriesOf(later));
+        await app.Database.ScalarAsync<int>("UPDATE outbox SET status = 'Failed' WHERE conversation_id = $1", conversation); // not for the other tests' sends
+    }
+
+    [Fact]
+    public async Task A_part_whose_record_is_refused_stops_the_send_and_leaves_the_row_to_its_lease()
+    {
+        var conversation = await ConversationAsync();
+        var posted = new List<int>();
+        Guid? rowId = null;
+        app.Sender.Platform(conversation, async (delivery, ct) =>
+        {
+            for (var part = delivery.DeliveredParts.Count; part < 3; part++)
+            {
+                posted.Add(part);
+                if (part == 1)
+                {
+                    // Another sender took the row over (its lease ran out) and recorded this part first.
+                    await app.Database.ScalarAsync<int>("UPDATE outbox SET parts_sent = 2 WHERE id = $1", rowId!.Value);
+                }
+                await delivery.RecordPartAsync(part, $"part-{part}", ct);
+            }
+            return new SendResult.Sent("part-0");
+        });
+        var row = await EnqueueAsync(conversation, "a reply in three parts");
+        rowId = row;
+        var later = await EnqueueAsync(conversation, "later");
+        await Processor.SendDueAsync(50, default);
+
+        // Part 0 was recorded, part 1's record refused: nothing more posted, nothing of this run recorded as an outcome.
+        Assert.Equal([0, 1], posted);
+        Assert.Equal(["part-0"], (await app.Database.ScalarAsync<string[]>("SELECT part_ids FROM outbox WHERE id = $1", row))!);
+        Assert.Equal("Pending", await StatusAsync(row));
+        Assert.True(await app.Database.ScalarAsync<bool>("SELECT lease_until > now() FROM outbox WHERE id = $1", row));
+        Assert.Equal(0, DeliveriesOf(later));
+        await app.Database.ScalarAsync<int>("UPDATE outbox SET status = 'Failed' WHERE conversation_id = $1", conversation); // not for the other tests' sends
     }
 
     [Fact]

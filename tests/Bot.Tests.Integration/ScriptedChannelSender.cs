@@ -12,6 +12,7 @@ public sealed class ScriptedChannelSender : IChannelSender
     public const string Name = "scripted";
 
     private readonly ConcurrentDictionary<Guid, ConcurrentQueue<SendResult>> scripts = new();
+    private readonly ConcurrentDictionary<Guid, Func<OutboundDelivery, CancellationToken, Task<SendResult>>> platforms = new();
 
     public string Channel => Name;
 
@@ -27,9 +28,16 @@ public sealed class ScriptedChannelSender : IChannelSender
         }
     }
 
+    /// <summary>A platform of its own for one conversation (a reply in parts, say): it answers every send there.</summary>
+    public void Platform(Guid conversationId, Func<OutboundDelivery, CancellationToken, Task<SendResult>> send) => platforms[conversationId] = send;
+
     public Task<SendResult> SendAsync(OutboundDelivery delivery, CancellationToken cancellationToken)
     {
         Deliveries.Enqueue(delivery);
+        if (platforms.TryGetValue(delivery.ConversationId, out var platform))
+        {
+            return platform(delivery, cancellationToken);
+        }
         var scripted = scripts.TryGetValue(delivery.ConversationId, out var queue) && queue.TryDequeue(out var result) ? result : null;
         return Task.FromResult(scripted ?? new SendResult.Sent("msg-" + delivery.OutboxId.ToString("N")[..8]));
     }

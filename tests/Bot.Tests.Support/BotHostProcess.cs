@@ -74,7 +74,16 @@ public sealed class BotHostProcess : IAsyncDisposable
     {
         var host = new BotHostProcess(Launch(connectionString, settings, port ?? Ports.GetFree(), out var chosenPort), chosenPort);
         host.Attach();
-        await host.WaitReadyAsync();
+        try
+        {
+            await host.WaitReadyAsync();
+        }
+        catch
+        {
+            // Not handed to the test, so nothing else would stop it: a host that never got ready must not outlive the test.
+            await host.DisposeAsync();
+            throw;
+        }
         return host;
     }
 

@@ -9,15 +9,24 @@ namespace Bot.Tests.Support;
 
 /// <summary>
 /// A small fake of Slack's Web API on 127.0.0.1: <c>POST /api/&lt;method&gt;</c> with JSON bodies, <c>ok:false</c>
-/// errors with HTTP 200, and <c>ratelimited</c> (HTTP 429, <c>Retry-After</c>) on demand. It records every call.
+/// errors with HTTP 200, and <c>ratelimited</c> (HTTP 429, <c>Retry-After</c>) or another error on demand. It records
+/// every call (a refused one under <c>method#ratelimited</c> or <c>method#failed</c>: Slack did not post it).
 /// </summary>
 public sealed class FakeSlackApi : IAsyncDisposable
 {
     private readonly HttpListener listener = new();
     private readonly Task loop;
     private readonly List<(string Method, JsonObject Body)> calls = [];
+    private readonly List<Fault> faults = [];
     private int nextTs;
     private int rateLimitsLeft;
+
+    private sealed class Fault(string marker, int count, string error)
+    {
+        public string Marker { get; } = marker;
+        public int Left { get; set; } = count;
+        public string Error { get; } = error;
+    }
 
     public sealed record Call(string Method, JsonObject Body);
 
@@ -39,6 +48,35 @@ public sealed class FakeSlackApi : IAsyncDisposable
 
     /// <summary>The next <paramref name="count"/> chat.postMessage calls answer HTTP 429 <c>ratelimited</c>.</summary>
     public void RateLimitNext(int count) => Interlocked.Exchange(ref rateLimitsLeft, count);
+
+    /// <summary>
+    /// The next <paramref name="count"/> chat.postMessage calls whose text contains <paramref name="marker"/> are refused
+    /// with <paramref name="error"/> (<c>ok:false</c>, HTTP 200, as Slack answers its errors) and post nothing. The default,
+    /// <c>rate_limited</c> ("posted too many messages"), is transient and one of the errors Slack's Web API spec lists for
+    /// chat.postMessage (the spec's list is stale, but the fake's answers stay within it).
+    /// </summary>
+    public void FailPostsContaining(string marker, int count, string error = "rate_limited")
+    {
+        lock (faults)
+        {
+            faults.Add(new Fault(marker, count, error));
+        }
+    }
+
+    private string? TakeFault(JsonObject body)
+    {
+        var text = (string?)body["text"] ?? string.Empty;
+        lock (faults)
+        {
+            var fault = faults.FirstOrDefault(f => f.Left > 0 && text.Contains(f.Marker, StringComparison.Ordinal));
+            if (fault is null)
+            {
+                return null;
+            }
+            fault.Left--;
+            return fault.Error;
+        }
+    }
 
     public IReadOnlyList<Call> Calls(string method)
     {
@@ -153,16 +191,20 @@ public sealed class FakeSlackApi : IAsyncDisposable
         }
         var body = text.Length > 0 ? JsonNode.Parse(text) as JsonObject ?? [] : [];
         var limited = method == "chat.postMessage" && Interlocked.Decrement(ref rateLimitsLeft) >= 0;
+        var failed = method == "chat.postMessage" && !limited ? TakeFault(body) : null;
         lock (calls)
         {
-            // A rate-limited call is recorded apart: Slack did not post it.
-            calls.Add((limited ? method + "#ratelimited" : method, body));
+            // A refused call is recorded apart: Slack did not post it.
+            calls.Add((limited ? method + "#ratelimited" : failed is not null ? method + "#failed" : method, body));
         }
         switch (method)
         {
             case "chat.postMessage" when limited:
                 context.Response.Headers["Retry-After"] = "1";
                 await WriteAsync(context, 429, new JsonObject { ["ok"] = false, ["error"] = "ratelimited" });
+                return;
+            case "chat.postMessage" when failed is not null:
+                await WriteAsync(context, 200, new JsonObject { ["ok"] = false, ["error"] = failed });
                 return;
             case "chat.postMessage":
                 var ts = string.Create(CultureInfo.InvariantCulture, $"1800000000.{Interlocked.Increment(ref nextTs):000000}");

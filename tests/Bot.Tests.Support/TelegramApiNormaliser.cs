@@ -39,6 +39,44 @@ public sealed class TelegramApiNormaliser : IAsyncDisposable
     /// <summary>Calls to the methods the fake lacks (rule 4), in order: (method, request JSON).</summary>
     public ConcurrentQueue<(string Method, string Request)> AnsweredForTheFake { get; } = new();
 
+    /// <summary>sendMessage calls refused by <see cref="FailSendMessagesContaining"/> (they reached no chat): request JSON.</summary>
+    public ConcurrentQueue<string> Refused { get; } = new();
+
+    private readonly List<(string Marker, int[] Left)> faults = [];
+
+    /// <summary>
+    /// The next <paramref name="count"/> sendMessage calls whose text contains <paramref name="marker"/> are answered as
+    /// the Bot API answers a flood limit (HTTP 429, <c>error_code</c> 429, <c>parameters.retry_after</c>), and reach no chat.
+    /// </summary>
+    public void FailSendMessagesContaining(string marker, int count)
+    {
+        lock (faults)
+        {
+            faults.Add((marker, [count]));
+        }
+    }
+
+    private bool TakeFault(string method, JsonObject request)
+    {
+        var text = method == "sendMessage" ? request["text"]?.GetValue<string>() : null;
+        if (text is null)
+        {
+            return false;
+        }
+        lock (faults)
+        {
+            foreach (var (marker, left) in faults)
+            {
+                if (left[0] > 0 && text.Contains(marker, StringComparison.Ordinal))
+                {
+                    left[0]--;
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     public static async Task<TelegramApiNormaliser> StartAsync(string fakeBaseUrl)
     {
         var port = Ports.GetFree();
@@ -57,6 +95,12 @@ public sealed class TelegramApiNormaliser : IAsyncDisposable
     {
         var cancellationToken = context.RequestAborted;
         var request = await ReadObjectAsync(context.Request, cancellationToken);
+        if (TakeFault(method, request))
+        {
+            Refused.Enqueue(request.ToJsonString());
+            await WriteAsync(context, 429, """{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 1","parameters":{"retry_after":1}}""");
+            return;
+        }
         switch (method)
         {
             case "getUpdates":

@@ -6,8 +6,9 @@ using Microsoft.Extensions.Logging;
 namespace Bot.Channels.Slack;
 
 /// <summary>
-/// Delivers to Slack: Markdown as mrkdwn (split under Slack's limits), plans as Block Kit, always in the thread the
-/// conversation is in, and updates through <c>chat.update</c> on the stored <c>channel:ts</c> id.
+/// Delivers to Slack: Markdown as mrkdwn (split under Slack's limits, at most <see cref="OutboundDelivery.MaxParts"/>
+/// pieces), plans as Block Kit, always in the thread the conversation is in, and updates through <c>chat.update</c> on
+/// the stored <c>channel:ts</c> id. A long reply's pieces are recorded one by one, so a retry never posts one again.
 /// </summary>
 public sealed class SlackChannelSender(SlackClient client, ILogger<SlackChannelSender> logger, SlackActionUsers? actionUsers = null) : IChannelSender
 {
@@ -38,20 +39,32 @@ public sealed class SlackChannelSender(SlackClient client, ILogger<SlackChannelS
             return ephemeral.Ok ? new SendResult.Sent($"ephemeral:{channel}:{Str(ephemeral.Body, "message_ts")}") : Result(ephemeral, null, delivery);
         }
 
-        // A plan's text is only the notification fallback; plain replies go out in pieces Slack accepts.
-        var pieces = blocks is not null ? [SlackMrkdwn.Split(text)[0]] : SlackMrkdwn.Split(text);
-        string? first = null;
-        foreach (var piece in pieces)
+        // A plan's text is only the notification fallback; plain replies go out in pieces Slack accepts. The split is
+        // deterministic (the same message always gives the same pieces), so the pieces earlier attempts delivered are
+        // skipped by index. chat.postMessage takes no idempotency key: a piece posted just before a crash, and not yet
+        // recorded, is posted once more (that piece only).
+        var pieces = blocks is not null
+            ? [SlackMrkdwn.Split(text)[0]]
+            : ReplyLimits.FitParts(message.Text ?? string.Empty, delivery.MaxParts, markdown => SlackMrkdwn.Split(SlackMrkdwn.FromMarkdown(markdown)));
+        var delivered = delivery.DeliveredParts;
+        string? first = delivered.Count > 0 ? delivered[0] : null;
+        for (var i = delivered.Count; i < pieces.Count; i++)
         {
-            var response = await client.PostMessageAsync(channel, piece.Length == 0 ? " " : piece, threadTs, blocks, cancellationToken);
+            var response = await client.PostMessageAsync(channel, pieces[i].Length == 0 ? " " : pieces[i], threadTs, blocks, cancellationToken);
             if (!response.Ok)
             {
-                // Pieces already sent stay sent; a retry may repeat them, which beats losing the rest.
+                // The pieces already posted are recorded: a retry goes on from this one.
                 return Result(response, null, delivery);
             }
-            first ??= $"{Str(response.Body, "channel") ?? channel}:{Str(response.Body, "ts")}";
+            var id = $"{Str(response.Body, "channel") ?? channel}:{Str(response.Body, "ts")}";
+            first ??= id;
+            if (i < pieces.Count - 1)
+            {
+                await delivery.RecordPartAsync(i, id, cancellationToken);
+            }
         }
-        return new SendResult.Sent(first!);
+        // The reply is known by its first piece (where a thread of replies would hang).
+        return new SendResult.Sent(first ?? throw new InvalidOperationException("A Slack reply of no pieces."));
     }
 
     private SendResult Result(SlackResponse response, string? platformId, OutboundDelivery delivery)

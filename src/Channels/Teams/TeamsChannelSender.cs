@@ -7,7 +7,9 @@ namespace Bot.Channels.Teams;
 
 /// <summary>
 /// Sends outbox messages to Teams through the Bot Connector; the returned activity id is the platform message id. A
-/// reply that was streamed live ends its stream (<see cref="TeamsStreams"/>), and keeps the streamed message's id.
+/// reply that was streamed live ends its stream (<see cref="TeamsStreams"/>), and keeps the streamed message's id. A
+/// reply is one activity (text over Teams' size limit is cut by <see cref="TeamsMapper.ToTeamsMarkdown"/>), so it has no
+/// parts to record: a retry after a lost answer can repeat that one activity, as the connector takes no idempotency key.
 /// </summary>
 public sealed class TeamsChannelSender(TeamsConnectorClient connector, TeamsStreams streams, ILogger<TeamsChannelSender> logger) : IChannelSender
 {

@@ -12,8 +12,10 @@ namespace Bot.Channels.Telegram;
 
 /// <summary>
 /// Renders an outgoing message as Telegram HTML (with a plain-text retry when Telegram rejects the entities) and
-/// sends it; an update edits the earlier message; a plan card gets an inline keyboard. Maps Bot API errors onto
-/// <see cref="SendResult"/>: 429 -> retry after, 403 -> unreachable, other 4xx -> failed, 5xx and no answer -> retry.
+/// sends it, a long one in parts (at most <see cref="OutboundDelivery.MaxParts"/>, each recorded as it is delivered so
+/// that a retry goes on from the first part not sent); an update edits the earlier message; a plan card gets an inline
+/// keyboard. Maps Bot API errors onto <see cref="SendResult"/>: 429 -> retry after, 403 -> unreachable, other 4xx ->
+/// failed, 5xx and no answer -> retry.
 /// </summary>
 public sealed class TelegramChannelSender(ITelegramBotClient client) : IChannelSender
 {
@@ -36,7 +38,7 @@ public sealed class TelegramChannelSender(ITelegramBotClient client) : IChannelS
                 await EditAsync(chatId, messageId, markdown, keyboard, cancellationToken);
                 return new SendResult.Sent(replaced);
             }
-            return new SendResult.Sent(await SendPartsAsync(chatId, topic, markdown, keyboard, cancellationToken));
+            return new SendResult.Sent(await SendPartsAsync(chatId, topic, markdown, keyboard, delivery, cancellationToken));
         }
         catch (RequestException exception)
         {
@@ -58,32 +60,42 @@ public sealed class TelegramChannelSender(ITelegramBotClient client) : IChannelS
         };
     }
 
-    private async Task<string> SendPartsAsync(long chatId, long? topic, string markdown, InlineKeyboardMarkup? keyboard, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends the parts not yet delivered and returns the last one's id (the message that carries the buttons, which an
+    /// update edits). Rendering and splitting are deterministic, so part indexes hold across attempts. sendMessage takes
+    /// no idempotency key: a part sent just before a crash, and not yet recorded, is sent once more (that part only).
+    /// </summary>
+    private async Task<string> SendPartsAsync(long chatId, long? topic, string markdown, InlineKeyboardMarkup? keyboard, OutboundDelivery delivery, CancellationToken cancellationToken)
     {
-        var parts = TelegramHtml.Render(markdown);
+        var parts = ReplyLimits.FitParts(markdown, delivery.MaxParts, text => TelegramHtml.Render(text));
         if (parts.Count == 0)
         {
             parts = ["…"];
         }
+        var delivered = delivery.DeliveredParts;
+        if (delivered.Count >= parts.Count)
+        {
+            return delivered[^1];
+        }
         string? lastId = null;
-        for (var i = 0; i < parts.Count; i++)
+        for (var i = delivered.Count; i < parts.Count; i++)
         {
             var markup = i == parts.Count - 1 ? keyboard : null; // the buttons go under the last part
-            Message? sent;
+            Message sent;
             try
             {
                 sent = await client.SendRequest(TelegramRequests.SendMessage(chatId, parts[i], ParseMode.Html, topic, markup), cancellationToken);
             }
             catch (ApiRequestException exception) when (exception.CannotParseEntities())
             {
-                sent = null;
-                foreach (var plain in TelegramHtml.PlainParts(markdown))
-                {
-                    sent = await client.SendRequest(TelegramRequests.SendMessage(chatId, plain, ParseMode.None, topic, keyboard), cancellationToken);
-                }
-                return Id(sent);
+                // Telegram refused this part's markup: the same part as plain text, so the parts stay in step.
+                sent = await client.SendRequest(TelegramRequests.SendMessage(chatId, TelegramHtml.Plain(parts[i]), ParseMode.None, topic, markup), cancellationToken);
             }
             lastId = Id(sent);
+            if (i < parts.Count - 1)
+            {
+                await delivery.RecordPartAsync(i, lastId, cancellationToken);
+            }
         }
         return lastId!;
     }
@@ -102,9 +114,7 @@ public sealed class TelegramChannelSender(ITelegramBotClient client) : IChannelS
         }
         catch (ApiRequestException exception) when (exception.CannotParseEntities())
         {
-            var plainParts = TelegramHtml.PlainParts(markdown);
-            var plain = plainParts.Count > 0 ? plainParts[0] : "…";
-            await client.SendRequest(TelegramRequests.EditMessageText(chatId, messageId, plain, ParseMode.None, keyboard ?? Empty()), cancellationToken);
+            await client.SendRequest(TelegramRequests.EditMessageText(chatId, messageId, TelegramHtml.Plain(html), ParseMode.None, keyboard ?? Empty()), cancellationToken);
         }
     }
 

@@ -36,16 +36,56 @@ public static class TelegramHtml
         return Pack(units, limit);
     }
 
-    /// <summary>The text without markup, split the same way: what is sent when Telegram rejects the entities.</summary>
-    public static IReadOnlyList<string> PlainParts(string text, int limit = MaxMessageLength)
+    /// <summary>
+    /// One rendered part without its markup: what is sent in its place when Telegram rejects its entities. Part for part,
+    /// so a reply keeps its number of parts (and each part its index) whichever way a part went out. A link keeps its
+    /// address in brackets after its label, unless that would take the part over <paramref name="limit"/>.
+    /// </summary>
+    public static string Plain(string html, int limit = MaxMessageLength)
     {
-        var units = new List<string>();
-        foreach (var line in text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n'))
-        {
-            units.AddRange(line.Length <= limit ? [line] : Chunks(line, limit, c => c.ToString()));
-        }
-        return Pack(units, limit);
+        var withLinks = Unmarked(html, keepLinks: true);
+        return withLinks.Length <= limit ? withLinks : Unmarked(html, keepLinks: false);
     }
+
+    /// <summary>Drops the tags this class writes and decodes its escapes (every '&lt;' in its output opens a tag).</summary>
+    private static string Unmarked(string html, bool keepLinks)
+    {
+        var text = new StringBuilder(html.Length);
+        string? link = null;
+        var labelStart = 0;
+        var i = 0;
+        while (i < html.Length)
+        {
+            var open = html.IndexOf('<', i);
+            var end = open < 0 ? -1 : html.IndexOf('>', open);
+            if (end < 0)
+            {
+                text.Append(Unescape(html[i..]));
+                break;
+            }
+            text.Append(Unescape(html[i..open]));
+            var tag = html[(open + 1)..end];
+            if (tag.StartsWith("a href=\"", StringComparison.Ordinal) && tag.EndsWith('"'))
+            {
+                link = Unescape(tag[8..^1]);
+                labelStart = text.Length;
+            }
+            else if (tag == "/a" && link is not null)
+            {
+                if (keepLinks && text.ToString(labelStart, text.Length - labelStart) != link)
+                {
+                    text.Append(" (").Append(link).Append(')');
+                }
+                link = null;
+            }
+            i = end + 1;
+        }
+        return text.ToString();
+    }
+
+    private static string Unescape(string text) =>
+        text.Replace("&lt;", "<", StringComparison.Ordinal).Replace("&gt;", ">", StringComparison.Ordinal)
+            .Replace("&quot;", "\"", StringComparison.Ordinal).Replace("&amp;", "&", StringComparison.Ordinal);
 
     private static List<string> Pack(List<string> units, int limit)
     {

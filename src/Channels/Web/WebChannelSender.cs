@@ -7,7 +7,8 @@ namespace Bot.Channels.Web;
 
 /// <summary>
 /// Delivers to the web chat by appending a bot activity to the Direct Line log. The append is keyed by the outbox
-/// row, so a send retried after a crash never shows the reply twice.
+/// row, so a send retried after a crash never shows the reply twice. A reply is one activity, never split into parts
+/// (its length is capped by <see cref="PipelineOptions.MaxReplyCharacters"/> before it gets here).
 /// </summary>
 public sealed class WebChannelSender(DirectLineStore store, IOptions<WebOptions> options, TimeProvider clock) : IChannelSender
 {

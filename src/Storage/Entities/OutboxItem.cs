@@ -20,4 +20,10 @@ public sealed class OutboxItem
     public DateTimeOffset? SentAt { get; set; }
     public string? PlatformMessageId { get; set; }
     public string? LastError { get; set; }
+    /// <summary>For a reply sent in parts: how many leading parts were delivered (each recorded before the next is sent).</summary>
+    public int PartsSent { get; set; }
+    /// <summary>The platform ids of those parts, in order.</summary>
+    public string[] PartIds { get; set; } = [];
+    /// <summary>The attempt in which the last part was recorded (tries since then delivered nothing).</summary>
+    public int LastPartAttempt { get; set; }
 }

@@ -33,6 +33,26 @@ public class FakeSlackApiConformanceTests
         await AssertMatchesAsync("/chat.postMessage", "default", await response.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task An_injected_failure_matches_slacks_error_schema()
+    {
+        await using var slack = FakeSlackApi.Start();
+        slack.FailPostsContaining("part two", 1);
+        using var http = new HttpClient();
+        using var message = new HttpRequestMessage(HttpMethod.Post, slack.ApiBaseUrl + "/chat.postMessage")
+        {
+            Content = new StringContent("""{"channel":"D0DMANN001","text":"the part two text"}""", Encoding.UTF8, "application/json"),
+        };
+        message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", slack.Token);
+        var response = await http.SendAsync(message);
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Contains("\"rate_limited\"", body, StringComparison.Ordinal);
+        await AssertMatchesAsync("/chat.postMessage", "default", body);
+        Assert.Single(slack.Calls("chat.postMessage#failed"));
+        Assert.Empty(slack.Calls("chat.postMessage"));
+    }
+
     private static async Task AssertMatchesAsync(string path, string status, string response)
     {
         var file = Path.Combine(Path.GetTempPath(), $"slack-response-{Guid.NewGuid():N}.json");

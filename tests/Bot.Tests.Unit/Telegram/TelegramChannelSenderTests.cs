@@ -46,7 +46,59 @@ public class TelegramChannelSenderTests
         var result = await sender.SendAsync(Delivery(new OutgoingMessage { Text = "**hi** <there>" }), CancellationToken.None);
         Assert.Equal(new SendResult.Sent("81"), result);
         Assert.Equal(2, http.Requests.Count);
-        Assert.Contains("\"text\":\"**hi** \\u003Cthere\\u003E\"", http.Requests[1].Body, StringComparison.Ordinal);
+        // The part's text without its markup.
+        Assert.Contains("\"text\":\"hi \\u003Cthere\\u003E\"", http.Requests[1].Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_part_with_rejected_entities_goes_again_alone_as_plain_text()
+    {
+        // Only the second part's markup is refused: it alone goes again as plain text; the first is not repeated.
+        var text = string.Join("\n\n", Enumerable.Range(0, 150).Select(i => $"Paragraph {i} with some words in it")) + "\n\n**the end**";
+        var parts = TelegramHtml.Render(text);
+        Assert.Equal(2, parts.Count);
+        var (sender, http) = Create((_, body) => body.Contains("the end", StringComparison.Ordinal) && body.Contains("\"parse_mode\"", StringComparison.Ordinal)
+            ? StubHttpHandler.Json("""{"ok":false,"error_code":400,"description":"Bad Request: can't parse entities: unexpected end tag"}""", HttpStatusCode.BadRequest)
+            : StubHttpHandler.Json(Sent));
+        var recorded = new List<(int, string)>();
+        var delivery = Delivery(new OutgoingMessage { Text = text }) with { RecordPartAsync = (i, id, _) => { recorded.Add((i, id)); return Task.CompletedTask; } };
+        Assert.Equal(new SendResult.Sent("81"), await sender.SendAsync(delivery, CancellationToken.None));
+        Assert.Equal(3, http.Requests.Count);
+        Assert.Single(http.Requests, r => r.Body.Contains("Paragraph 0 ", StringComparison.Ordinal));
+        Assert.Contains("\"text\":\"", http.Requests[2].Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("parse_mode", http.Requests[2].Body, StringComparison.Ordinal);
+        Assert.Equal([(0, "81")], recorded);
+    }
+
+    [Fact]
+    public async Task Parts_delivered_before_are_skipped_and_each_part_but_the_last_is_recorded()
+    {
+        var (sender, http) = Create((_, _) => StubHttpHandler.Json(Sent));
+        var text = string.Join("\n\n", Enumerable.Range(0, 250).Select(i => $"Paragraph {i} with some words in it"));
+        var parts = TelegramHtml.Render(text);
+        Assert.Equal(3, parts.Count);
+        var recorded = new List<int>();
+        var delivery = Delivery(new OutgoingMessage { Text = text }) with
+        {
+            DeliveredParts = ["70"],
+            RecordPartAsync = (i, _, _) => { recorded.Add(i); return Task.CompletedTask; },
+        };
+        await sender.SendAsync(delivery, CancellationToken.None);
+        Assert.Equal(2, http.Requests.Count);
+        Assert.DoesNotContain(http.Requests, r => r.Body.Contains("Paragraph 0 ", StringComparison.Ordinal));
+        Assert.Equal([1], recorded);
+    }
+
+    [Fact]
+    public async Task A_reply_needing_more_parts_than_allowed_is_shortened_to_fit_and_says_so()
+    {
+        var (sender, http) = Create((_, _) => StubHttpHandler.Json(Sent));
+        // Escapes make the HTML longer than the Markdown: 12,000 characters of '<' need a dozen parts.
+        var text = new string('<', 12_000);
+        var delivery = Delivery(new OutgoingMessage { Text = text }) with { MaxParts = 3 };
+        await sender.SendAsync(delivery, CancellationToken.None);
+        Assert.Equal(3, http.Requests.Count);
+        Assert.Contains("shortened", http.Requests[^1].Body, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -36,9 +36,19 @@ public class TelegramHtmlTests
             Assert.All(parts, p => Assert.InRange(p.Length, 1, TelegramHtml.MaxMessageLength));
             Assert.All(parts, AssertBalanced);
         }
-        var plain = TelegramHtml.PlainParts(word);
+        // The plain fallback goes part for part: the same text, the same number of parts, each under the limit.
+        var plain = TelegramHtml.Render(word).Select(part => TelegramHtml.Plain(part)).ToList();
         Assert.Equal(word, string.Concat(plain));
         Assert.All(plain, p => Assert.True(p.Length <= TelegramHtml.MaxMessageLength));
+    }
+
+    [Fact]
+    public void A_part_without_its_markup_is_its_text_with_link_addresses_kept()
+    {
+        var html = Assert.Single(TelegramHtml.Render("**Plan** for <AAPL> & `a<b` [docs](https://example.com/?a=1&b=2) [https://x.test](https://x.test)"));
+        Assert.Equal("Plan for <AAPL> & a<b docs (https://example.com/?a=1&b=2) https://x.test", TelegramHtml.Plain(html));
+        // Where the addresses would take the part over the limit, the labels alone.
+        Assert.Equal("Plan for <AAPL> & a<b docs https://x.test", TelegramHtml.Plain(html, limit: 60));
     }
 
     /// <summary>Every tag opened is closed in order, and no '&lt;' or '&amp;' is left unescaped.</summary>
