@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Bot.Pipeline;
 using Bot.Pipeline.Model;
 using Telegram.Bot.Types;
 using Telegram.Bot.Types.Enums;
@@ -36,6 +37,11 @@ public static class TelegramMapper
             if (query.Message?.Chat is not { } chat)
             {
                 return null; // an inline-mode button: no chat to answer in
+            }
+            if (query.From is null)
+            {
+                // The Bot API always names who pressed; the type says so too, but JSON null gets through its reader.
+                throw new InboundRefusedException("callback_query.from is missing");
             }
             var action = TelegramCallbackData.Parse(query.Data);
             var message = Base(eventId, chat, query.Message, query.From) with

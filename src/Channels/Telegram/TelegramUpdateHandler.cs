@@ -19,15 +19,16 @@ public sealed class TelegramUpdateHandler(ITelegramBotClient client, TelegramBot
     public async Task<string?> HandleAsync(Update update, CancellationToken cancellationToken)
     {
         var bot = await botInfo.GetAsync(cancellationToken);
-        var inbound = TelegramMapper.Map(update, bot);
-        if (inbound is null)
-        {
-            TelegramLog.Ignored(logger, update.Id);
-            return null;
-        }
+        TelegramInbound? inbound;
         InboundRecord record;
         try
         {
+            inbound = TelegramMapper.Map(update, bot);
+            if (inbound is null)
+            {
+                TelegramLog.Ignored(logger, update.Id);
+                return null;
+            }
             record = await inbox.RecordAsync(inbound.Message, cancellationToken);
         }
         catch (InboundRefusedException refused)

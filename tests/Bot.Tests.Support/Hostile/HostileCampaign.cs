@@ -203,7 +203,7 @@ public static class HostileCampaign
             var outcome = refusedInBody ? "200 refused (platform must not retry)" : status.ToString(CultureInfo.InvariantCulture) + " " + (response.ReasonPhrase ?? string.Empty);
             return new Result(status, body, refused, outcome);
         }
-        catch (HttpRequestException exception) when (request.Chunked || request.DeclaredLength is not null || request.Body is { Length: > 256 * 1024 })
+        catch (HttpRequestException exception) when (request.Chunked || request.DeclaredLength is not null || request.Body is { Length: > 32 * 1024 })
         {
             // The server answered and closed the connection while a body it would not read was still being sent.
             return new Result(0, exception.Message, true, "connection closed mid-upload (refused)");
