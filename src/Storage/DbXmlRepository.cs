@@ -1,8 +1,6 @@
 using System.Xml.Linq;
-using Bot.Storage.Entities;
 using Microsoft.AspNetCore.DataProtection.Repositories;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Bot.Storage;
 
@@ -16,31 +14,34 @@ public sealed record StoredKeyElement(Guid Id, string Xml)
 /// Keeps the ASP.NET Core Data Protection key ring in PostgreSQL so every replica signs and encrypts with the
 /// same keys. (Microsoft's EF Core key store package does not restore here; this is the same idea in a few lines.)
 /// The host encrypts each key's secret with a key file before it reaches this table (see the BotHost's KeyRing).
+/// Plain SQL: the ring is read at start, before anything else needs the EF Core model.
 /// </summary>
-public sealed class DbXmlRepository(IServiceScopeFactory scopeFactory, TimeProvider clock) : IXmlRepository
+public sealed class DbXmlRepository(NpgsqlDataSource dataSource, TimeProvider clock) : IXmlRepository
 {
     public IReadOnlyCollection<XElement> GetAllElements() => GetStoredElements().Select(e => e.Element).ToList();
 
     /// <summary>Every element with its row id, oldest first.</summary>
     public IReadOnlyList<StoredKeyElement> GetStoredElements()
     {
-        using var scope = scopeFactory.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<BotDbContext>();
-        return db.DataProtectionKeys.AsNoTracking().OrderBy(k => k.Id).Select(k => new { k.Id, k.Xml }).ToList()
-            .Select(k => new StoredKeyElement(k.Id, k.Xml)).ToList();
+        using var command = dataSource.CreateCommand("SELECT id, xml FROM data_protection_keys ORDER BY id");
+        using var reader = command.ExecuteReader();
+        var elements = new List<StoredKeyElement>();
+        while (reader.Read())
+        {
+            elements.Add(new StoredKeyElement(reader.GetGuid(0), reader.GetString(1)));
+        }
+        return elements;
     }
 
     public void StoreElement(XElement element, string friendlyName)
     {
-        using var scope = scopeFactory.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<BotDbContext>();
-        db.DataProtectionKeys.Add(new DataProtectionKey
-        {
-            FriendlyName = friendlyName,
-            Xml = Serialize(element),
-            CreatedAt = clock.GetUtcNow(),
-        });
-        db.SaveChanges();
+        var now = clock.GetUtcNow();
+        using var command = dataSource.CreateCommand("INSERT INTO data_protection_keys (id, friendly_name, xml, created_at) VALUES ($1, $2, $3, $4)");
+        command.Parameters.Add(new() { Value = Guid.CreateVersion7(now) });
+        command.Parameters.Add(new() { Value = friendlyName });
+        command.Parameters.Add(new() { Value = Serialize(element) });
+        command.Parameters.Add(new() { Value = now });
+        command.ExecuteNonQuery();
     }
 
     /// <summary>
@@ -49,11 +50,11 @@ public sealed class DbXmlRepository(IServiceScopeFactory scopeFactory, TimeProvi
     /// </summary>
     public async Task<bool> ReplaceElementAsync(StoredKeyElement expected, XElement replacement, CancellationToken cancellationToken)
     {
-        using var scope = scopeFactory.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<BotDbContext>();
-        var updated = Serialize(replacement);
-        return await db.DataProtectionKeys.Where(k => k.Id == expected.Id && k.Xml == expected.Xml)
-            .ExecuteUpdateAsync(s => s.SetProperty(k => k.Xml, updated), cancellationToken) == 1;
+        await using var command = dataSource.CreateCommand("UPDATE data_protection_keys SET xml = $3 WHERE id = $1 AND xml = $2");
+        command.Parameters.Add(new() { Value = expected.Id });
+        command.Parameters.Add(new() { Value = expected.Xml });
+        command.Parameters.Add(new() { Value = Serialize(replacement) });
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     private static string Serialize(XElement element) => element.ToString(SaveOptions.DisableFormatting);

@@ -55,7 +55,15 @@ public sealed class BotHostProcess : IAsyncDisposable
     {
         var host = new BotHostProcess(Launch(connectionString, settings, port ?? Ports.GetFree(), out var chosenPort), chosenPort);
         host.Attach();
-        await host.WaitReadyAsync();
+        try
+        {
+            await host.WaitReadyAsync();
+        }
+        catch
+        {
+            await host.DisposeAsync(); // a host that never became ready must not outlive the test
+            throw;
+        }
         return host;
     }
 
