@@ -9,7 +9,19 @@ namespace Bot.Tests.Integration;
 /// <summary>The real host in-process (WebApplicationFactory) on a database of its own in the test PostgreSQL.</summary>
 public class BotAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
+    private readonly bool ownsDatabase = true;
     private TestDatabase? database;
+
+    public BotAppFactory()
+    {
+    }
+
+    /// <summary>A host on a database that the test owns (to start several hosts on it one after another).</summary>
+    protected BotAppFactory(TestDatabase existing)
+    {
+        database = existing;
+        ownsDatabase = false;
+    }
 
     public TestDatabase Database => database ?? throw new InvalidOperationException("not initialised");
 
@@ -22,7 +34,7 @@ public class BotAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        database = await TestDatabase.CreateAsync();
+        database ??= await TestDatabase.CreateAsync();
         // Start the host now, so migrations are applied before a test touches the database.
         _ = Server;
     }
@@ -31,6 +43,7 @@ public class BotAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
     {
         builder.UseSetting("ConnectionStrings:Bot", Database.ConnectionString);
         builder.UseSetting("Pipeline:PollSeconds", "0.2");
+        builder.UseSetting("DataProtection:KeyFile", TestKeyFile.Shared.Path); // Settings may name another
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);
@@ -41,7 +54,7 @@ public class BotAppFactory : WebApplicationFactory<Program>, IAsyncLifetime
     async Task IAsyncLifetime.DisposeAsync()
     {
         await DisposeAsync();
-        if (database is not null)
+        if (database is not null && ownsDatabase)
         {
             await database.DisposeAsync();
         }

@@ -8,25 +8,6 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Bot.Tests.Integration;
 
-/// <summary>Lets a test make Plaid answer one path with an error of its choice (Prism only serves the spec's examples).</summary>
-public sealed class PlaidFaults : DelegatingHandler
-{
-    public (string Path, string Body)? Next { get; set; }
-
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        if (Next is { } fault && request.RequestUri!.AbsolutePath.EndsWith(fault.Path, StringComparison.Ordinal))
-        {
-            Next = null;
-            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.BadRequest)
-            {
-                Content = new StringContent(fault.Body, System.Text.Encoding.UTF8, "application/json"),
-            });
-        }
-        return base.SendAsync(request, cancellationToken);
-    }
-}
-
 /// <summary>The host with Plaid configured, pointing at Prism serving Plaid's spec, on real PostgreSQL.</summary>
 public sealed class PlaidHostFactory(Uri plaidBaseUrl, ContractRecorder recorder, PlaidFaults faults) : BotAppFactory
 {

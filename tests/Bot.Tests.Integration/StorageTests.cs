@@ -83,9 +83,9 @@ public class StorageTests : IAsyncLifetime
     public async Task The_data_protection_key_ring_is_shared_through_the_database()
     {
         await NewMigrator().MigrateAsync(default);
-        var repository = new DbXmlRepository(services.GetRequiredService<IServiceScopeFactory>(), TimeProvider.System);
+        var repository = new DbXmlRepository(services.GetRequiredService<Npgsql.NpgsqlDataSource>(), TimeProvider.System);
         repository.StoreElement(new XElement("key", new XAttribute("id", "k1")), "k1");
-        var other = new DbXmlRepository(services.GetRequiredService<IServiceScopeFactory>(), TimeProvider.System);
+        var other = new DbXmlRepository(services.GetRequiredService<Npgsql.NpgsqlDataSource>(), TimeProvider.System);
         var element = Assert.Single(other.GetAllElements());
         Assert.Equal("k1", element.Attribute("id")!.Value);
     }

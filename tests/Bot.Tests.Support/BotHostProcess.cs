@@ -114,6 +114,7 @@ public sealed class BotHostProcess : IAsyncDisposable
         start.Environment["Http__Urls"] = $"http://127.0.0.1:{chosenPort}";
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["DataProtection__KeyFile"] = TestKeyFile.Shared.Path; // a setting below may name another
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;

@@ -10,13 +10,21 @@ namespace Bot.BotHost.Endpoints;
 /// <summary>
 /// The page behind a one-time bank link (<c>/link/plaid/{code}</c>): it opens Plaid Link for the user the code was
 /// made for, and posts the public token back here, where it is exchanged and stored encrypted. The code is the only
-/// credential, so it is spent on that post; the page is never cached and sends no referrer.
+/// credential; it is spent once the link has completed, and until then a failed attempt can be retried (the answer
+/// says what happened and whether to press Try again or open Plaid again). The page is never cached and sends no referrer.
 /// </summary>
 public static class PlaidLinkEndpoints
 {
     public sealed record PublicTokenDto(string? PublicToken);
 
-    public sealed record LinkResultDto(bool Linked, string Message);
+    /// <summary>
+    /// <see cref="Retry"/>: <c>post</c> when posting the same public token again can help, <c>plaid</c> when the
+    /// person should open Plaid again, null when there is nothing more to do.
+    /// </summary>
+    public sealed record LinkResultDto(bool Linked, string Message, string? Retry = null);
+
+    public const string RetryPost = "post";
+    public const string RetryPlaid = "plaid";
 
     public static IEndpointRouteBuilder MapPlaidLink(this IEndpointRouteBuilder endpoints)
     {
@@ -40,6 +48,10 @@ public static class PlaidLinkEndpoints
         if (grant is null)
         {
             return Html(StatusCodes.Status410Gone, PlaidLinkPage.Message("This link has expired or was already used", "Ask the bot for a new one with /link bank."), null, context);
+        }
+        if (grant.LinkedBankItemId is not null)
+        {
+            return Html(StatusCodes.Status200OK, PlaidLinkPage.Message("Your bank is linked", "You can close this page and return to the chat."), null, context);
         }
         PlaidLinkTokenCreateResponse token;
         try
@@ -71,28 +83,48 @@ public static class PlaidLinkEndpoints
             return Results.BadRequest(new LinkResultDto(false, "The request carries no public token."));
         }
         var grant = await links.FindAsync(code, cancellationToken);
-        if (grant is null || !await links.SpendAsync(grant.SessionId, cancellationToken))
+        if (grant is null)
         {
-            return Results.Json(new LinkResultDto(false, "This link has expired or was already used. Ask the bot for a new one with /link bank."), statusCode: StatusCodes.Status410Gone);
+            // A retry whose first answer was lost on the way back: the link did complete.
+            return await links.CompletedAsync(code, cancellationToken)
+                ? Results.Json(new LinkResultDto(true, "This link was already used, and your bank is connected. You can close this page and return to the chat."), statusCode: StatusCodes.Status410Gone)
+                : Results.Json(new LinkResultDto(false, "This link has expired or was already used. Ask the bot for a new one with /link bank."), statusCode: StatusCodes.Status410Gone);
         }
-        try
+        var outcome = await plaid.CompleteLinkAsync(links, grant, body.PublicToken, cancellationToken);
+        return outcome.Status switch
         {
-            if (grant.BankItemId is { } itemId)
-            {
-                await plaid.MarkRepairedAsync(itemId, cancellationToken);
-                return Results.Ok(new LinkResultDto(true, "Your bank is reconnected. You can close this page and return to the chat."));
-            }
-            var institution = await plaid.CompleteLinkAsync(grant.UserId, body.PublicToken, cancellationToken);
-            return Results.Ok(new LinkResultDto(true, $"{institution ?? "Your bank"} is connected. You can close this page and return to the chat."));
-        }
-        catch (PlaidApiException exception)
+            PlaidLinkStatus.Linked => Results.Ok(new LinkResultDto(true, $"{outcome.Institution ?? "Your bank"} is connected. You can close this page and return to the chat.")),
+            PlaidLinkStatus.Repaired => Results.Ok(new LinkResultDto(true, "Your bank is reconnected. You can close this page and return to the chat.")),
+            PlaidLinkStatus.LinkedFollowUpPending => Results.Ok(new LinkResultDto(true,
+                "Your bank is linked, but Plaid did not answer when we asked for your accounts, so we could not load them yet. They will load the next time you ask the bot; you can also press Try again, or close this page.",
+                RetryPost)),
+            PlaidLinkStatus.InProgressElsewhere => Results.Json(new LinkResultDto(false,
+                "This link is being completed in another window right now. Wait a moment, then check the chat, or press Try again.", RetryPost), statusCode: StatusCodes.Status409Conflict),
+            PlaidLinkStatus.ExchangeUnreachable => Results.Json(new LinkResultDto(false,
+                "Plaid did not answer, so nothing was linked. Press Try again in a moment.", RetryPost), statusCode: StatusCodes.Status502BadGateway),
+            PlaidLinkStatus.NotStored => Results.Json(new LinkResultDto(false,
+                "We could not save the connection, so nothing was linked. Open Plaid again to sign in to your bank.", RetryPlaid), statusCode: StatusCodes.Status503ServiceUnavailable),
+            _ => Rejected(outcome.Error!),
+        };
+    }
+
+    /// <summary>Plaid refused the exchange: nothing was stored, and the code still works.</summary>
+    private static IResult Rejected(PlaidApiException error)
+    {
+        if (error.ErrorCode == "INVALID_PUBLIC_TOKEN")
         {
-            return Results.Json(new LinkResultDto(false, PlaidErrorAdvice.For(exception).Message + " Ask the bot for a new link with /link bank."), statusCode: StatusCodes.Status502BadGateway);
+            return Results.Json(new LinkResultDto(false,
+                "Plaid no longer accepts this sign-in (it may have been used already), so nothing was linked. Open Plaid again to sign in to your bank.", RetryPlaid),
+                statusCode: StatusCodes.Status502BadGateway);
         }
-        catch (PlaidTransportException)
+        var advice = PlaidErrorAdvice.For(error);
+        var retry = advice.Remedy switch
         {
-            return Results.Json(new LinkResultDto(false, "Plaid cannot be reached right now. Ask the bot for a new link with /link bank in a few minutes."), statusCode: StatusCodes.Status502BadGateway);
-        }
+            PlaidRemedy.RetryLater => RetryPost,
+            PlaidRemedy.Operator => null,
+            _ => RetryPlaid,
+        };
+        return Results.Json(new LinkResultDto(false, advice.Message + " Nothing was linked.", retry), statusCode: StatusCodes.Status502BadGateway);
     }
 
     private static void NoStore(HttpContext context)
@@ -134,27 +166,38 @@ public static class PlaidLinkPage
         <body>
         <h1>Connect your bank</h1>
         <p id="status">Opening Plaid…</p>
-        <p><button id="again" hidden>Open Plaid again</button></p>
+        <p><button id="retry" hidden>Try again</button> <button id="again" hidden>Open Plaid again</button></p>
         <script nonce="{{nonce}}">
         const linkToken = {{JsonSerializer.Serialize(linkToken)}};
         const postPath = {{JsonSerializer.Serialize(postPath)}};
         const status = document.getElementById('status');
         const again = document.getElementById('again');
+        const retry = document.getElementById('retry');
+        let publicToken = null;
+        async function submit() {
+          retry.hidden = true;
+          again.hidden = true;
+          status.textContent = 'Connecting…';
+          try {
+            const response = await fetch(postPath, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ publicToken }) });
+            const body = await response.json();
+            status.textContent = body.message;
+            retry.hidden = body.retry !== 'post';
+            again.hidden = body.retry !== 'plaid';
+          } catch (e) {
+            status.textContent = 'This page lost its connection before it heard back. Press Try again.';
+            retry.hidden = false;
+          }
+        }
+        retry.addEventListener('click', submit);
         if (!window.Plaid) {
           status.textContent = 'Plaid Link could not be loaded. Check your connection and open this link again.';
         } else {
           const handler = Plaid.create({
             token: linkToken,
-            onSuccess: async (publicToken) => {
-              again.hidden = true;
-              status.textContent = 'Connecting…';
-              try {
-                const response = await fetch(postPath, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ publicToken }) });
-                const body = await response.json();
-                status.textContent = body.message;
-              } catch (e) {
-                status.textContent = 'Connecting failed. Ask the bot for a new link with /link bank.';
-              }
+            onSuccess: (token) => {
+              publicToken = token;
+              submit();
             },
             onExit: (error) => {
               status.textContent = error ? 'Plaid reported a problem: ' + (error.display_message || error.error_message || error.error_code) : 'Plaid was closed before the bank was connected.';

@@ -4,6 +4,7 @@ using Bot.Finance.Trading;
 using Bot.Finance;
 using Bot.Scheduling;
 using Bot.BotHost.Endpoints;
+using Bot.BotHost.KeyRing;
 using Bot.Channels;
 using Bot.Channels.Access;
 using Bot.Channels.Telegram;
@@ -11,8 +12,6 @@ using Bot.Channels.Slack;
 using Bot.Channels.Teams;
 using Bot.Channels.Web;
 using Bot.Storage;
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 
@@ -48,6 +47,7 @@ public static class BotHostExtensions
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddHostedService<DatabaseMigrationService>(); // first: the workers below start after the schema is current
+        services.AddKeyRing(configuration); // second: the key ring is checked (and re-encrypted) before anything uses it
         services.AddBotStorage(connectionString);
         services.AddBotPipeline();
         services.AddBotAgent();
@@ -59,9 +59,6 @@ public static class BotHostExtensions
         services.AddSlackChannel(configuration);
         services.AddTeamsChannel();
         services.AddAccessControl();
-        services.AddDataProtection().SetApplicationName("finance-bot");
-        services.AddOptions<KeyManagementOptions>()
-            .Configure<IServiceScopeFactory, TimeProvider>((options, scopes, clock) => options.XmlRepository = new DbXmlRepository(scopes, clock));
         services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
         services.AddOpenApi();
         services.AddProblemDetails();

@@ -11,16 +11,24 @@ namespace Bot.Finance.Bank;
 /// <summary>A one-time bank-link URL and when it stops working.</summary>
 public sealed record BankLinkUrl(string Url, DateTimeOffset ExpiresAt);
 
-/// <summary>The user and purpose behind a valid link code.</summary>
-public sealed record BankLinkGrant(Guid SessionId, Guid UserId, Guid? BankItemId);
+/// <summary>
+/// The user and purpose behind a valid link code: <see cref="BankItemId"/> for a repair (update mode), and
+/// <see cref="LinkedBankItemId"/> once an earlier attempt stored the new connection's access token.
+/// </summary>
+public sealed record BankLinkGrant(Guid SessionId, Guid UserId, Guid? BankItemId, Guid? LinkedBankItemId = null);
 
 /// <summary>
 /// One-time links to the bank-linking page: a random code goes into the URL, only its SHA-256 is stored, and the code
-/// is spent when the page posts a public token back (or when it expires), so a forwarded old link links nothing.
+/// is spent once the link has completed (or when it expires), so a forwarded old link links nothing. Until then a
+/// failed attempt can be retried: a short claim lets only one request exchange the public token at a time, and once
+/// the access token is stored the session names its item, so a retry finishes the remaining steps instead.
 /// </summary>
 public sealed class BankLinks(BotDbContext db, IOptions<PlaidOptions> options, TimeProvider clock)
 {
     public const string PathPrefix = "/link/plaid/";
+
+    /// <summary>How long one request may hold a code while it exchanges the public token (Plaid's client times out at 30 s).</summary>
+    public static readonly TimeSpan ClaimTime = TimeSpan.FromMinutes(2);
 
     public async Task<BankLinkUrl> CreateAsync(Guid userId, Guid? bankItemId, CancellationToken cancellationToken)
     {
@@ -51,11 +59,44 @@ public sealed class BankLinks(BotDbContext db, IOptions<PlaidOptions> options, T
         var now = clock.GetUtcNow();
         return await db.Set<BankLinkSession>().AsNoTracking()
             .Where(s => s.CodeHash == hash && s.UsedAt == null && s.ExpiresAt > now)
-            .Select(s => new BankLinkGrant(s.Id, s.UserId, s.BankItemId))
+            .Select(s => new BankLinkGrant(s.Id, s.UserId, s.BankItemId, s.LinkedBankItemId))
             .SingleOrDefaultAsync(cancellationToken);
     }
 
-    /// <summary>Spends a code: true for exactly one caller, however many post it at once.</summary>
+    /// <summary>True when the code belonged to a link that completed (so a late retry can say so rather than "expired").</summary>
+    public async Task<bool> CompletedAsync(string code, CancellationToken cancellationToken)
+    {
+        if (!LooksLikeCode(code))
+        {
+            return false;
+        }
+        var hash = Hash(code);
+        return await db.Set<BankLinkSession>().AsNoTracking()
+            .AnyAsync(s => s.CodeHash == hash && s.UsedAt != null && (s.LinkedBankItemId != null || s.BankItemId != null), cancellationToken);
+    }
+
+    /// <summary>
+    /// Claims a code for exchanging its public token: true for exactly one caller at a time, and never once a
+    /// connection is stored for it. The claim ends when the token is stored, on <see cref="ReleaseAsync"/>, or after
+    /// <see cref="ClaimTime"/>.
+    /// </summary>
+    public async Task<bool> ClaimAsync(Guid sessionId, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var until = now + ClaimTime;
+        return await db.Set<BankLinkSession>()
+            .Where(s => s.Id == sessionId && s.UsedAt == null && s.LinkedBankItemId == null && s.ExpiresAt > now
+                && (s.ClaimedUntil == null || s.ClaimedUntil <= now))
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.ClaimedUntil, until), cancellationToken) == 1;
+    }
+
+    /// <summary>Ends a claim after a failed exchange, so the person can try again at once.</summary>
+    public async Task ReleaseAsync(Guid sessionId, CancellationToken cancellationToken) =>
+        await db.Set<BankLinkSession>()
+            .Where(s => s.Id == sessionId && s.LinkedBankItemId == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.ClaimedUntil, (DateTimeOffset?)null), cancellationToken);
+
+    /// <summary>Spends a code once the link is complete: true for exactly one caller, however many post it at once.</summary>
     public async Task<bool> SpendAsync(Guid sessionId, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();

@@ -11,6 +11,7 @@ internal sealed class BankLinkSessionEntityTypeConfiguration : IEntityTypeConfig
         builder.ToTable("bank_link_sessions");
         builder.HasOne<User>().WithMany().HasForeignKey(e => e.UserId);
         builder.HasOne<BankItem>().WithMany().HasForeignKey(e => e.BankItemId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<BankItem>().WithMany().HasForeignKey(e => e.LinkedBankItemId).OnDelete(DeleteBehavior.SetNull);
         builder.HasIndex(e => e.CodeHash).IsUnique();
     }
 }

@@ -10,5 +10,10 @@ public sealed class BankLinkSession
     public Guid? BankItemId { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset ExpiresAt { get; set; }
+    /// <summary>Every step of the link is done and the code is spent.</summary>
     public DateTimeOffset? UsedAt { get; set; }
+    /// <summary>A request is exchanging the public token until then (so two posts of the code never exchange twice).</summary>
+    public DateTimeOffset? ClaimedUntil { get; set; }
+    /// <summary>The connection whose access token this link stored; set before any follow-up call to Plaid.</summary>
+    public Guid? LinkedBankItemId { get; set; }
 }
