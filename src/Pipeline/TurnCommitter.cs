@@ -73,8 +73,32 @@ public sealed partial class TurnCommitter(
                     queue.RemoveRange(0, MaxBatch);
                 }
             }
-            await WriteAsync(batch);
+            await WriteAsync(OncePerMessage(batch));
         }
+    }
+
+    /// <summary>
+    /// At most one commit per message in a batch. The same turn can reach the committer twice at once when a worker whose
+    /// lease lapsed (a stalled machine) claimed its own thread again and ran it a second time with the same owner: both
+    /// pass the lease guard, and <c>commit_turns</c>, which updates the inbox row once, would insert both turns' events
+    /// and replies. The later one is answered "not committed" here, as a lost lease is.
+    /// </summary>
+    private static List<Pending> OncePerMessage(List<Pending> batch)
+    {
+        var seen = new HashSet<Guid>();
+        var once = new List<Pending>(batch.Count);
+        foreach (var pending in batch)
+        {
+            if (seen.Add(pending.Commit.InboxId))
+            {
+                once.Add(pending);
+            }
+            else
+            {
+                pending.Completion.TrySetResult(false);
+            }
+        }
+        return once;
     }
 
     private async Task WriteAsync(List<Pending> batch)

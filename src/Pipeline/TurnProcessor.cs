@@ -117,6 +117,7 @@ public sealed partial class TurnProcessor(
               CROSS JOIN LATERAL (
                   SELECT t.id FROM threads t
                    WHERE t.id = c.thread_id AND (t.lease_until IS NULL OR t.lease_until < now())
+                     AND t.id <> ALL ($5)
                      FOR UPDATE SKIP LOCKED) t
              LIMIT $4),
         leased AS (
@@ -129,7 +130,11 @@ public sealed partial class TurnProcessor(
     /// Claims up to <paramref name="maxThreads"/> threads that have pending messages and no live lease, oldest message
     /// first, and loads their turns, in one statement (one transaction). Empty when there is nothing to do.
     /// </summary>
-    public async Task<IReadOnlyList<ClaimedThread>> ClaimAsync(string owner, int maxThreads, CancellationToken cancellationToken)
+    /// <param name="running">
+    /// Threads the caller is still running: never claimed again, even when their lease lapsed (a stalled process), or the
+    /// same turns would run twice under the same owner.
+    /// </param>
+    public async Task<IReadOnlyList<ClaimedThread>> ClaimAsync(string owner, int maxThreads, IReadOnlyCollection<Guid> running, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             $"""
@@ -140,6 +145,7 @@ public sealed partial class TurnProcessor(
         command.Parameters.Add(new() { Value = settings.TurnsPerThread });
         command.Parameters.Add(new() { Value = settings.Lease });
         command.Parameters.Add(new() { Value = maxThreads });
+        command.Parameters.Add(new() { Value = running.ToArray() });
         return await ReadClaimedAsync(command, cancellationToken);
     }
 
@@ -155,6 +161,7 @@ public sealed partial class TurnProcessor(
         command.Parameters.Add(new() { Value = settings.TurnsPerThread });
         command.Parameters.Add(new() { Value = settings.Lease });
         command.Parameters.Add(new() { Value = 1 });
+        command.Parameters.Add(new() { Value = Array.Empty<Guid>() });
         return await command.ExecuteScalarAsync(cancellationToken) as Guid?;
     }
 

@@ -29,24 +29,28 @@ public sealed partial class TurnWorker(
     private async Task LoopAsync(string owner, CancellationToken stoppingToken)
     {
         await using var leases = new ThreadLeases(dataSource, owner, settings.Lease, logger, stoppingToken);
-        var running = new List<Task>();
+        var running = new Dictionary<Guid, Task>();
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
-            running.RemoveAll(t => t.IsCompleted);
+            foreach (var done in running.Where(r => r.Value.IsCompleted).Select(r => r.Key).ToList())
+            {
+                running.Remove(done);
+            }
             var room = settings.ThreadsPerWorker - running.Count;
             try
             {
                 if (room <= 0)
                 {
-                    await Task.WhenAny(running).WaitAsync(stoppingToken);
+                    await Task.WhenAny(running.Values).WaitAsync(stoppingToken);
                     continue;
                 }
-                var claimed = await processor.ClaimAsync(owner, room, stoppingToken);
+                // The threads still running are named so a lapsed lease does not let this worker claim one a second time.
+                var claimed = await processor.ClaimAsync(owner, room, running.Keys, stoppingToken);
                 failures = 0;
                 foreach (var thread in claimed)
                 {
-                    running.Add(Task.Run(() => RunThreadAsync(thread, leases, stoppingToken), CancellationToken.None));
+                    running[thread.Thread.Id] = Task.Run(() => RunThreadAsync(thread, leases, stoppingToken), CancellationToken.None);
                 }
                 if (claimed.Count == 0)
                 {
@@ -72,7 +76,7 @@ public sealed partial class TurnWorker(
             }
         }
         // Threads see the stop themselves: each gives its lease back and leaves its unfinished message pending.
-        await Task.WhenAll(running);
+        await Task.WhenAll(running.Values);
     }
 
     private async Task RunThreadAsync(ClaimedThread thread, ThreadLeases leases, CancellationToken stoppingToken)
