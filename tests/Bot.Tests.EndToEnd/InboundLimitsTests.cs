@@ -62,23 +62,35 @@ public sealed class InboundLimitsTests : IAsyncLifetime
     public async Task A_chunked_body_over_the_limit_is_refused_like_one_with_a_content_length()
     {
         var before = await all.StoredAsync();
-        var json = TeamsMessage(new string('x', 300 * 1024)).ToJsonString();
+        var json = Encoding.UTF8.GetBytes(TeamsMessage(new string('x', 300 * 1024)).ToJsonString());
 
-        using (var response = await PostTeamsAsync(new StringContent(json, Encoding.UTF8, "application/json"), all.BotFramework.Token()))
-        {
-            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        }
-        using (var chunked = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(json))))
-        {
-            chunked.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/messages") { Content = chunked };
-            request.Headers.TransferEncodingChunked = true;
-            request.Headers.ConnectionClose = true;
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", all.BotFramework.Token());
-            using var response = await all.Http.SendAsync(request);
-            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        }
+        Assert.True(await SendOversizedAsync(new ByteArrayContent(json)) is 413 or 0);
+        Assert.True(await SendOversizedAsync(new StreamContent(new MemoryStream(json)), chunked: true) is 413 or 0);
         Assert.Equal(before, await all.StoredAsync());
+        Assert.DoesNotContain("nhandled exception", all.Host.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The status of a signed post whose body is over the bound, or 0 when the server answered and closed the connection
+    /// while the rest of the body was still being sent (it reads no further than the bound, so the client may see the
+    /// close before the 413).
+    /// </summary>
+    private async Task<int> SendOversizedAsync(HttpContent content, bool chunked = false)
+    {
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/messages") { Content = content };
+        request.Headers.TransferEncodingChunked = chunked;
+        request.Headers.ConnectionClose = true;
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", all.BotFramework.Token());
+        try
+        {
+            using var response = await all.Http.SendAsync(request);
+            return (int)response.StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return 0;
+        }
     }
 
     [Fact]
