@@ -142,8 +142,15 @@ public static class RequestBodies
             return "the body is not valid JSON";
         }
         return exception is System.Text.Json.JsonException { Path: { Length: > 1 } path }
-            ? $"the value at {path} has the wrong type or is out of range"
+            ? $"the value at {Printable(path)} has the wrong type or is out of range"
             : "the JSON does not have the expected shape (a value has the wrong type or is out of range)";
+    }
+
+    /// <summary>A JSON path as it may be logged and answered: property names are the sender's, so cut and made printable.</summary>
+    private static string Printable(string path)
+    {
+        var clean = new string(path.Select(c => char.IsControl(c) ? '?' : c).Take(80).ToArray());
+        return path.Length > 80 ? clean + "…" : clean;
     }
 
     private static BodyRead TooLarge(long limit) =>

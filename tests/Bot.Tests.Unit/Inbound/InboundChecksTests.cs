@@ -141,6 +141,18 @@ public class RequestBodiesJsonTests
     }
 
     [Fact]
+    public void A_type_error_names_its_path_cut_short_and_printable()
+    {
+        var name = new string('k', 5_000) + "\\u0007"; // a BEL, escaped as JSON requires
+        var json = Encoding.UTF8.GetBytes("{\"" + name + "\":{\"a\":1}}");
+        var exception = Assert.ThrowsAny<System.Text.Json.JsonException>(() => System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(json));
+        var reason = RequestBodies.DescribeJsonError(json, exception);
+        Assert.StartsWith("the value at $.", reason, StringComparison.Ordinal);
+        Assert.True(reason.Length < 200, reason);
+        Assert.DoesNotContain('\u0007', reason);
+    }
+
+    [Fact]
     public void Nesting_deeper_than_64_is_refused()
     {
         Assert.NotNull(RequestBodies.CheckJson(Encoding.UTF8.GetBytes(new string('[', 65) + new string(']', 65))));
