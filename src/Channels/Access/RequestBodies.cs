@@ -128,23 +128,13 @@ public static class RequestBodies
         exception is System.Text.Json.JsonException or ArgumentException or OverflowException or FormatException or InvalidOperationException or NotSupportedException;
 
     /// <summary>
-    /// Why <paramref name="body"/> did not deserialize, without echoing it: not JSON at all, or (valid JSON) the path of the
-    /// value that has the wrong type or is out of range.
+    /// Why JSON that passed <see cref="CheckJson"/> did not deserialize, without echoing it: the path of the value that has
+    /// the wrong type or is out of range, where the serializer names one.
     /// </summary>
-    public static string DescribeJsonError(ReadOnlySpan<byte> body, Exception exception)
-    {
-        try
-        {
-            using var _ = System.Text.Json.JsonDocument.Parse(body.ToArray());
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return "the body is not valid JSON";
-        }
-        return exception is System.Text.Json.JsonException { Path: { Length: > 1 } path }
+    public static string DescribeJsonError(Exception exception) =>
+        exception is System.Text.Json.JsonException { Path: { Length: > 1 } path }
             ? $"the value at {Printable(path)} has the wrong type or is out of range"
             : "the JSON does not have the expected shape (a value has the wrong type or is out of range)";
-    }
 
     /// <summary>A JSON path as it may be logged and answered: property names are the sender's, so cut and made printable.</summary>
     private static string Printable(string path)

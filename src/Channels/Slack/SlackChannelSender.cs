@@ -36,7 +36,7 @@ public sealed class SlackChannelSender(SlackClient client, ILogger<SlackChannelS
         {
             // The answer to a button press (a refusal, "already decided") is for the clicker alone; the card update is public.
             var ephemeral = await client.PostEphemeralAsync(channel, clicker, SlackMrkdwn.Split(text)[0], threadTs, cancellationToken);
-            return ephemeral.Ok ? new SendResult.Sent($"ephemeral:{channel}:{Str(ephemeral.Body, "message_ts")}") : Result(ephemeral, null, delivery);
+            return ephemeral.Ok ? new SendResult.Sent($"ephemeral:{channel}:{JsonMembers.Text(ephemeral.Body, "message_ts")}") : Result(ephemeral, null, delivery);
         }
 
         // A plan's text is only the notification fallback; plain replies go out in pieces Slack accepts. The split is
@@ -56,7 +56,7 @@ public sealed class SlackChannelSender(SlackClient client, ILogger<SlackChannelS
                 // The pieces already posted are recorded: a retry goes on from this one.
                 return Result(response, null, delivery);
             }
-            var id = $"{Str(response.Body, "channel") ?? channel}:{Str(response.Body, "ts")}";
+            var id = $"{JsonMembers.Text(response.Body, "channel") ?? channel}:{JsonMembers.Text(response.Body, "ts")}";
             first ??= id;
             if (i < pieces.Count - 1)
             {
@@ -71,7 +71,7 @@ public sealed class SlackChannelSender(SlackClient client, ILogger<SlackChannelS
     {
         if (response.Ok)
         {
-            return new SendResult.Sent(platformId ?? $"{Str(response.Body, "channel")}:{Str(response.Body, "ts")}");
+            return new SendResult.Sent(platformId ?? $"{JsonMembers.Text(response.Body, "channel")}:{JsonMembers.Text(response.Body, "ts")}");
         }
         SlackLog.SendFailed(logger, delivery.OutboxId, response.Error ?? "unknown_error", delivery.Attempt);
         var error = response.Error ?? "unknown_error";
@@ -81,7 +81,4 @@ public sealed class SlackChannelSender(SlackClient client, ILogger<SlackChannelS
         }
         return UnreachableErrors.Contains(error) ? new SendResult.Unreachable(error) : new SendResult.Failed(error);
     }
-
-    private static string? Str(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

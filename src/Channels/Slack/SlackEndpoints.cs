@@ -48,13 +48,13 @@ public static class SlackEndpoints
         {
             return Refusals.Problem(context, StatusCodes.Status400BadRequest, problem);
         }
-        if (ParseJson(body) is not { ValueKind: JsonValueKind.Object } envelope)
+        if (Root(body) is not { ValueKind: JsonValueKind.Object } envelope)
         {
             return Refusals.Problem(context, StatusCodes.Status400BadRequest, "the body is not a JSON object");
         }
-        if (SlackMapper.Str(envelope, "type") == "url_verification")
+        if (JsonMembers.Text(envelope, "type") == "url_verification")
         {
-            return Results.Ok(new { challenge = SlackMapper.Str(envelope, "challenge") });
+            return Results.Ok(new { challenge = JsonMembers.Text(envelope, "challenge") });
         }
         var outcome = await inbound.EventAsync(envelope, context.Request.Headers["X-Slack-Retry-Num"].ToString(), cancellationToken);
         return outcome.Result == SlackInboundResult.Refused ? Refusals.Acknowledged(context, outcome.Reason!) : Results.Ok();
@@ -76,7 +76,7 @@ public static class SlackEndpoints
         {
             return Refusals.Problem(context, StatusCodes.Status400BadRequest, "payload: " + problem);
         }
-        if (ParseJson(payloadJson) is not { ValueKind: JsonValueKind.Object } payload)
+        if (Root(payloadJson) is not { ValueKind: JsonValueKind.Object } payload)
         {
             return Refusals.Problem(context, StatusCodes.Status400BadRequest, "payload is not a JSON object");
         }
@@ -101,17 +101,11 @@ public static class SlackEndpoints
         return outcome.Result == SlackInboundResult.Refused ? Refusals.Problem(context, StatusCodes.Status400BadRequest, outcome.Reason!) : Results.Ok();
     }
 
-    private static JsonElement? ParseJson(byte[] utf8)
+    /// <summary>The root of JSON that passed <see cref="RequestBodies.CheckJson"/> (so it parses).</summary>
+    private static JsonElement Root(byte[] utf8)
     {
-        try
-        {
-            using var document = JsonDocument.Parse(utf8);
-            return document.RootElement.Clone();
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
+        using var document = JsonDocument.Parse(utf8);
+        return document.RootElement.Clone();
     }
 
     /// <summary>A url-encoded form; null when it is not valid UTF-8 text.</summary>

@@ -28,7 +28,7 @@ public sealed class SlackInbound(InboxRecorder inbox, NpgsqlDataSource db, TimeP
             if (message is null || kind == SlackMessageKind.Ignore
                 || (kind == SlackMessageKind.ThreadReply && !await IsKnownThreadAsync(message.Address, cancellationToken)))
             {
-                SlackLog.Ignored(logger, envelope.TryGetProperty("event", out var ev) ? SlackMapper.Str(ev, "type") : null);
+                SlackLog.Ignored(logger, envelope.TryGetProperty("event", out var ev) ? JsonMembers.Text(ev, "type") : null);
                 return SlackInboundResult.Ignored;
             }
             var record = await inbox.RecordAsync(message, cancellationToken);

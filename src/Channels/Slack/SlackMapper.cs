@@ -148,7 +148,7 @@ public static partial class SlackMapper
         {
             Address = new ConversationAddress(Channel, Address(team, channel), threadTs ?? messageTs),
             EventId = $"action:{channel}:{messageTs}:{user}:{actionTs}",
-            From = new Sender(user, Str(u, "username") ?? Str(u, "name")),
+            From = new Sender(user, JsonMembers.Text(u, "username") ?? JsonMembers.Text(u, "name")),
             Action = new ActionInvoke(name, new Dictionary<string, string> { ["args"] = args }),
             ThreadMode = ThreadMode.PlatformThreads,
             IsGroup = !channel.StartsWith('D'),
@@ -216,23 +216,6 @@ public static partial class SlackMapper
         catch (InvalidOperationException)
         {
             throw new InboundRefusedException($"{field} is not valid Unicode text"); // an escaped lone surrogate
-        }
-    }
-
-    /// <summary>A string member, or null when it is absent or not a string (for fields only shown, never acted on).</summary>
-    internal static string? Str(JsonElement element, string name)
-    {
-        if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String)
-        {
-            return null;
-        }
-        try
-        {
-            return value.GetString();
-        }
-        catch (InvalidOperationException)
-        {
-            return null;
         }
     }
 

@@ -82,7 +82,7 @@ public sealed class SlackSocketMode(SlackClient client, SlackInbound inbound, IO
             }
             using var document = JsonDocument.Parse(text);
             var envelope = document.RootElement;
-            var type = SlackMapper.Str(envelope, "type");
+            var type = JsonMembers.Text(envelope, "type");
             if (type == "hello")
             {
                 greeted = true;
@@ -91,10 +91,10 @@ public sealed class SlackSocketMode(SlackClient client, SlackInbound inbound, IO
             }
             if (type == "disconnect")
             {
-                SlackLog.SocketDisconnectRequested(logger, SlackMapper.Str(envelope, "reason"));
+                SlackLog.SocketDisconnectRequested(logger, JsonMembers.Text(envelope, "reason"));
                 break;
             }
-            if (SlackMapper.Str(envelope, "envelope_id") is not { } envelopeId || !envelope.TryGetProperty("payload", out var payload))
+            if (JsonMembers.Text(envelope, "envelope_id") is not { } envelopeId || !envelope.TryGetProperty("payload", out var payload))
             {
                 continue;
             }

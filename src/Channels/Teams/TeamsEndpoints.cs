@@ -58,7 +58,7 @@ public static class TeamsEndpoints
         }
         catch (Exception exception) when (RequestBodies.IsDeserializationError(exception))
         {
-            return Refusals.Problem(context, StatusCodes.Status400BadRequest, RequestBodies.DescribeJsonError(read.Bytes, exception));
+            return Refusals.Problem(context, StatusCodes.Status400BadRequest, RequestBodies.DescribeJsonError(exception));
         }
         if (activity is null)
         {

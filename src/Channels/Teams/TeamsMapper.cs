@@ -44,8 +44,8 @@ public static partial class TeamsMapper
         var botId = activity.Recipient?.Id;
         // Read defensively: entities are the sender's JSON, and any element may be of any type.
         return entities.EnumerateArray().Any(e =>
-            StringMember(e, "type") == "mention"
-            && e.TryGetProperty("mentioned", out var mentioned) && StringMember(mentioned, "id") is { } id && id == botId);
+            JsonMembers.Text(e, "type") == "mention"
+            && e.TryGetProperty("mentioned", out var mentioned) && JsonMembers.Text(mentioned, "id") is { } id && id == botId);
     }
 
     /// <summary>The thread's conversation: a channel post's reply chain (<c>;messageid=</c> of its root), else the chat.</summary>
@@ -127,13 +127,7 @@ public static partial class TeamsMapper
     /// <summary>A welcome is due when the bot itself is among the members added.</summary>
     public static bool BotWasAdded(Activity activity) =>
         activity.Extra?.TryGetValue("membersAdded", out var added) == true && added.ValueKind == JsonValueKind.Array
-        && added.EnumerateArray().Any(m => StringMember(m, "id") is { } id && id == activity.Recipient?.Id);
-
-    /// <summary>A string member of a JSON object; null for anything else (another type, or not an object at all).</summary>
-    private static string? StringMember(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : null;
+        && added.EnumerateArray().Any(m => JsonMembers.Text(m, "id") is { } id && id == activity.Recipient?.Id);
 
     /// <summary>The bot was added to a chat or team: the welcome runs as <c>/start</c> from whoever added it.</summary>
     public static IncomingMessage? Welcome(Activity activity, DateTimeOffset receivedAt) =>

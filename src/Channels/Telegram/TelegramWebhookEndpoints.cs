@@ -63,7 +63,7 @@ public static class TelegramWebhookEndpoints
         catch (Exception exception) when (RequestBodies.IsDeserializationError(exception))
         {
             // Its converters refuse some values with more than JsonException (a date beyond DateTime's range overflows).
-            return Refusals.Acknowledged(context, "the update was refused: " + RequestBodies.DescribeJsonError(read.Bytes, exception));
+            return Refusals.Acknowledged(context, "the update was refused: " + RequestBodies.DescribeJsonError(exception));
         }
         if (update is null)
         {

@@ -166,7 +166,7 @@ public static class DirectLineEndpoints
         }
         catch (Exception exception) when (RequestBodies.IsDeserializationError(exception))
         {
-            return Refused(context, StatusCodes.Status400BadRequest, "BadArgument", "The activity was refused: " + RequestBodies.DescribeJsonError(read.Bytes, exception) + ".");
+            return Refused(context, StatusCodes.Status400BadRequest, "BadArgument", "The activity was refused: " + RequestBodies.DescribeJsonError(exception) + ".");
         }
         if (activity is null)
         {
