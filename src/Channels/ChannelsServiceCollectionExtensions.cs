@@ -1,4 +1,6 @@
 using Bot.Pipeline;
+using Bot.Channels.Inbound;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Bot.Channels.Slack;
 using Bot.Channels.Web;
 using Microsoft.Extensions.Configuration;
@@ -15,6 +17,7 @@ public static class ChannelsServiceCollectionExtensions
     public static IServiceCollection AddWebChannel(this IServiceCollection services)
     {
         services.AddOptions<WebOptions>().BindConfiguration(WebOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<InboundSeam>();
         services.AddSingleton<DirectLineTokens>();
         services.AddSingleton<DirectLineStore>();
         services.AddSingleton<DirectLineNotifier>();
@@ -47,6 +50,7 @@ public static class ChannelsServiceCollectionExtensions
             http.Timeout = TimeSpan.FromSeconds(30);
         });
         services.AddSingleton<SlackActionUsers>();
+        services.TryAddSingleton<InboundSeam>();
         services.AddSingleton<SlackInbound>();
         if (!string.IsNullOrWhiteSpace(options.AppToken))
         {
@@ -64,6 +68,7 @@ public static class ChannelsServiceCollectionExtensions
         services.AddSingleton(sp => new TeamsConnectorClient(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(TeamsOptions.Section), sp.GetRequiredService<IOptions<TeamsOptions>>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TeamsConnectorClient>>()));
+        services.TryAddSingleton<InboundSeam>();
         services.AddSingleton<TeamsStreams>();
         services.AddSingleton<TeamsChannelSender>();
         services.AddSingleton<IChannelSender>(sp => sp.GetRequiredService<TeamsChannelSender>());

@@ -1,3 +1,5 @@
+using Bot.Channels.Inbound;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Bot.Pipeline;
 using Bot.Channels.Telegram;
 using Microsoft.Extensions.Configuration;
@@ -27,6 +29,7 @@ public static class TelegramServiceCollectionExtensions
                 TelegramBotClientFactory.Create(provider.GetRequiredService<IOptions<TelegramOptions>>().Value, http));
         services.AddSingleton<TelegramBotInfo>();
         services.AddSingleton<TelegramStateStore>();
+        services.TryAddSingleton<InboundSeam>();
         services.AddSingleton<TelegramUpdateHandler>();
         services.AddSingleton<IChannelSender, TelegramChannelSender>();
         services.AddSingleton<ILiveUpdateSender, TelegramLiveUpdates>();

@@ -1,75 +1,65 @@
 using System.Text.Json;
+using Bot.Channels.Inbound;
 using Bot.Pipeline.Model;
-using Bot.Pipeline;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Bot.Channels.Slack;
 
-/// <summary>What an inbound Slack payload came to: recorded (or a known duplicate), ignored, or refused as malformed.</summary>
-public enum SlackInboundResult { Recorded, Duplicate, Ignored, Refused }
-
-/// <summary>The result, and for a refusal the reason (which names the field, never its value).</summary>
-public readonly record struct SlackInboundOutcome(SlackInboundResult Result, string? Reason = null)
-{
-    public static implicit operator SlackInboundOutcome(SlackInboundResult result) => new(result);
-}
-
 /// <summary>
-/// The verified payloads of Slack (over HTTP or Socket Mode) into the inbox: events, button presses, slash commands.
-/// Recording is the acknowledgement's precondition: what Slack was told we have, we have.
+/// Slack's half of the <see cref="InboundSeam"/>, shared by its request URLs and Socket Mode: what an event, a button
+/// press or a slash command means for the bot (step 2). Recording is the acknowledgement's precondition: what Slack was
+/// told we have, we have.
 /// </summary>
-public sealed class SlackInbound(InboxRecorder inbox, NpgsqlDataSource db, TimeProvider clock, ILogger<SlackInbound> logger)
+public sealed class SlackInbound(InboundSeam seam, NpgsqlDataSource db, TimeProvider clock, ILogger<SlackInbound> logger)
 {
-    public Task<SlackInboundOutcome> EventAsync(JsonElement envelope, string? retryNum, CancellationToken cancellationToken) =>
-        RefusingMalformedAsync(async () =>
-        {
-            var (kind, message) = SlackMapper.FromEvent(envelope);
-            if (message is null || kind == SlackMessageKind.Ignore
-                || (kind == SlackMessageKind.ThreadReply && !await IsKnownThreadAsync(message.Address, cancellationToken)))
-            {
-                SlackLog.Ignored(logger, envelope.TryGetProperty("event", out var ev) ? JsonMembers.Text(ev, "type") : null);
-                return SlackInboundResult.Ignored;
-            }
-            var record = await inbox.RecordAsync(message, cancellationToken);
-            if (record.Duplicate)
-            {
-                SlackLog.Duplicate(logger, message.EventId, retryNum);
-                return SlackInboundResult.Duplicate;
-            }
-            return SlackInboundResult.Recorded;
-        });
-
-    public Task<SlackInboundOutcome> InteractionAsync(JsonElement payload, CancellationToken cancellationToken) =>
-        RefusingMalformedAsync(async () =>
-        {
-            var message = SlackMapper.FromInteraction(payload);
-            if (message is null)
-            {
-                return SlackInboundResult.Ignored;
-            }
-            var record = await inbox.RecordAsync(message, cancellationToken);
-            return record.Duplicate ? SlackInboundResult.Duplicate : SlackInboundResult.Recorded;
-        });
-
-    public Task<SlackInboundOutcome> CommandAsync(IReadOnlyDictionary<string, string> form, CancellationToken cancellationToken) =>
-        RefusingMalformedAsync(async () =>
-        {
-            var message = SlackMapper.FromSlashCommand(form, clock.GetUtcNow());
-            var record = await inbox.RecordAsync(message, cancellationToken);
-            return record.Duplicate ? SlackInboundResult.Duplicate : SlackInboundResult.Recorded;
-        });
-
-    /// <summary>A payload the mapper or the inbox refuses comes back as refused, with its reason; the caller logs it once.</summary>
-    private static async Task<SlackInboundOutcome> RefusingMalformedAsync(Func<Task<SlackInboundOutcome>> handle)
+    /// <summary>An Events API envelope: a message or mention to record, or nothing (another bot, an edit, a thread the bot is not in).</summary>
+    public async ValueTask<InboundMapping> MapEventAsync(JsonElement envelope, CancellationToken cancellationToken)
     {
-        try
+        var (kind, message) = SlackMapper.FromEvent(envelope);
+        if (message is null || kind == SlackMessageKind.Ignore
+            || (kind == SlackMessageKind.ThreadReply && !await IsKnownThreadAsync(message.Address, cancellationToken)))
         {
-            return await handle();
+            SlackLog.Ignored(logger, envelope.TryGetProperty("event", out var ev) ? JsonMembers.Text(ev, "type") : null);
+            return InboundMapping.Ignore();
         }
-        catch (InboundRefusedException refused)
+        return InboundMapping.Record(message);
+    }
+
+    /// <summary>A block action (a button press) to record; other interactions are not the bot's.</summary>
+    public static ValueTask<InboundMapping> MapInteraction(JsonElement payload) =>
+        ValueTask.FromResult(SlackMapper.FromInteraction(payload) is { } message ? InboundMapping.Record(message) : InboundMapping.Ignore());
+
+    /// <summary>A slash command, recorded as the person's message.</summary>
+    public ValueTask<InboundMapping> MapCommand(IReadOnlyDictionary<string, string> form) =>
+        ValueTask.FromResult(InboundMapping.Record(SlackMapper.FromSlashCommand(form, clock.GetUtcNow())));
+
+    /// <summary>A Socket Mode envelope's payload through the seam; the caller acknowledges the envelope afterwards.</summary>
+    public async Task<InboundOutcome> AcceptAsync(string? type, JsonElement payload, string? retryNum, CancellationToken cancellationToken)
+    {
+        var outcome = type switch
         {
-            return new SlackInboundOutcome(SlackInboundResult.Refused, refused.Reason);
+            "events_api" => await seam.AcceptAsync(() => MapEventAsync(payload, cancellationToken), cancellationToken),
+            "interactive" => await seam.AcceptAsync(() => MapInteraction(payload), cancellationToken),
+            "slash_commands" => await seam.AcceptAsync(() => MapCommand(
+                payload.ValueKind == JsonValueKind.Object
+                    ? payload.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String).ToDictionary(p => p.Name, p => p.Value.GetString()!)
+                    : []), cancellationToken),
+            _ => new InboundOutcome(InboundResult.Ignored),
+        };
+        if (type == "events_api")
+        {
+            NoteDuplicate(payload, retryNum, outcome);
+        }
+        return outcome;
+    }
+
+    /// <summary>A redelivered event (Slack retries when it did not see our 200 in time) is logged with its retry number.</summary>
+    public void NoteDuplicate(JsonElement envelope, string? retryNum, InboundOutcome outcome)
+    {
+        if (outcome.Result == InboundResult.Duplicate)
+        {
+            SlackLog.Duplicate(logger, "event:" + JsonMembers.Text(envelope, "event_id"), retryNum);
         }
     }
 

@@ -1,3 +1,4 @@
+using Bot.Channels.Inbound;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -99,18 +100,8 @@ public sealed class SlackSocketMode(SlackClient client, SlackInbound inbound, IO
                 continue;
             }
             var retry = envelope.TryGetProperty("retry_attempt", out var attempt) ? attempt.ToString() : null;
-            var outcome = type switch
-            {
-                "events_api" => await inbound.EventAsync(payload, retry, cancellationToken),
-                "interactive" => await inbound.InteractionAsync(payload, cancellationToken),
-                "slash_commands" => await inbound.CommandAsync(
-                    payload.ValueKind == JsonValueKind.Object
-                        ? payload.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String).ToDictionary(p => p.Name, p => p.Value.GetString()!)
-                        : [],
-                    cancellationToken),
-                _ => SlackInboundResult.Ignored,
-            };
-            if (outcome.Result == SlackInboundResult.Refused)
+            var outcome = await inbound.AcceptAsync(type, payload, retry, cancellationToken);
+            if (outcome.Result == InboundResult.Refused)
             {
                 // Acknowledged all the same: Slack would only send the same envelope again.
                 SlackLog.Malformed(logger, type ?? "envelope", outcome.Reason!);

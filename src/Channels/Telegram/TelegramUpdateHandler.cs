@@ -1,4 +1,4 @@
-using Bot.Pipeline;
+using Bot.Channels.Inbound;
 using Microsoft.Extensions.Logging;
 using Telegram.Bot;
 using Telegram.Bot.Exceptions;
@@ -7,36 +7,45 @@ using Telegram.Bot.Types;
 namespace Bot.Channels.Telegram;
 
 /// <summary>
-/// The inbound path shared by polling and the webhook: map, record (inbox row + thread event, deduplicated on the
-/// update id), then acknowledge a button press at once. The turn's reply says what the press did.
+/// Telegram's half of the <see cref="InboundSeam"/>, shared by long polling and the webhook: map an update (steps 2),
+/// and acknowledge a button press once it is recorded (step 4: the spinner stops; the turn's reply says what the press
+/// did). The webhook's door is <see cref="TelegramWebhookInbound"/>; polling calls <see cref="HandleAsync"/>.
 /// </summary>
-public sealed class TelegramUpdateHandler(ITelegramBotClient client, TelegramBotInfo botInfo, InboxRecorder inbox, ILogger<TelegramUpdateHandler> logger)
+public sealed class TelegramUpdateHandler(ITelegramBotClient client, TelegramBotInfo botInfo, InboundSeam seam, ILogger<TelegramUpdateHandler> logger)
 {
     /// <summary>
-    /// Handles one update; returns why it was refused (an id or field out of bounds), or null when it was recorded or is
-    /// not for the bot. A refused update is not retried: Telegram would only send it again.
+    /// Maps, records and acknowledges one update that arrived by polling; returns why it was refused (an id or field out
+    /// of bounds), or null when it was recorded or is not for the bot. A refused update is not retried: Telegram would
+    /// only send it again.
     /// </summary>
     public async Task<string?> HandleAsync(Update update, CancellationToken cancellationToken)
     {
+        var outcome = await seam.AcceptAsync(() => MapAsync(update, cancellationToken), cancellationToken);
+        await AcknowledgeAsync(update, outcome, cancellationToken);
+        return outcome.Result == InboundResult.Refused ? outcome.Reason : null;
+    }
+
+    /// <summary>The update in neutral form, or nothing when it is not for the bot (an edit, a service message, another bot's button).</summary>
+    public async ValueTask<InboundMapping> MapAsync(Update update, CancellationToken cancellationToken)
+    {
         var bot = await botInfo.GetAsync(cancellationToken);
-        TelegramInbound? inbound;
-        InboundRecord record;
-        try
+        if (TelegramMapper.Map(update, bot) is not { } inbound)
         {
-            inbound = TelegramMapper.Map(update, bot);
-            if (inbound is null)
-            {
-                TelegramLog.Ignored(logger, update.Id);
-                return null;
-            }
-            record = await inbox.RecordAsync(inbound.Message, cancellationToken);
+            TelegramLog.Ignored(logger, update.Id);
+            return InboundMapping.Ignore();
         }
-        catch (InboundRefusedException refused)
+        return InboundMapping.Record(inbound.Message);
+    }
+
+    /// <summary>Once the update is kept, a button press is answered so the client stops its spinner.</summary>
+    public async Task AcknowledgeAsync(Update update, InboundOutcome outcome, CancellationToken cancellationToken)
+    {
+        if (!outcome.IsKept)
         {
-            return refused.Reason;
+            return;
         }
-        TelegramLog.Recorded(logger, update.Id, record.Duplicate);
-        if (inbound.CallbackQueryId is { } queryId)
+        TelegramLog.Recorded(logger, update.Id, outcome.Result == InboundResult.Duplicate);
+        if (update.CallbackQuery?.Id is { } queryId)
         {
             try
             {
@@ -47,7 +56,6 @@ public sealed class TelegramUpdateHandler(ITelegramBotClient client, TelegramBot
                 TelegramLog.AnswerFailed(logger, exception); // the spinner stops by itself; the reply still comes
             }
         }
-        return null;
     }
 }
 

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Bot.Pipeline;
 using Bot.Channels.Access;
-using Bot.Channels.BotFramework;
+using Bot.Channels.Inbound;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -42,7 +42,7 @@ public static class DirectLineEndpoints
         group.MapPost("/conversations/{conversationId}/activities", PostActivityAsync).AllowAnonymous(TokenInHandler)
             .WithBodyLimit(endpoints.ServiceProvider.GetRequiredService<IOptions<WebOptions>>().Value.MaxActivityBytes);
         group.MapPost("/conversations/{conversationId}/upload", (string conversationId) =>
-            Error(StatusCodes.Status400BadRequest, "BadArgument", "File uploads are not supported by this bot."))
+            DirectLineErrors.Error(StatusCodes.Status400BadRequest, "BadArgument", "File uploads are not supported by this bot."))
             .AllowAnonymous("Direct Line: refuses every upload with 400 and reads nothing")
             .WithBodyLimit(1024); // nor does the server drain more than this of the file it was sent
         group.MapGet("/conversations/{conversationId}/stream", StreamAsync).AllowAnonymous(TokenInHandler);
@@ -50,7 +50,7 @@ public static class DirectLineEndpoints
     }
 
     /// <summary>The conversation a request's token grants, checked against the route's conversation id.</summary>
-    private static string? Authorize(HttpContext context, DirectLineTokens tokens, string? conversationId = null)
+    internal static string? Authorize(HttpContext context, DirectLineTokens tokens, string? conversationId = null)
     {
         var token = OwnerAccess.BearerToken(context.Request) ?? context.Request.Query["t"].ToString();
         var granted = tokens.Validate(token);
@@ -61,7 +61,7 @@ public static class DirectLineEndpoints
     {
         if (!owner.IsOwner(context))
         {
-            return Forbidden(context);
+            return DirectLineErrors.Forbidden(context);
         }
         var address = await store.CreateConversationAsync(cancellationToken);
         return Results.Ok(new { conversationId = address, token = tokens.Issue(address), expires_in = (int)tokens.Lifetime.TotalSeconds });
@@ -71,7 +71,7 @@ public static class DirectLineEndpoints
     {
         var address = Authorize(context, tokens);
         return address is null
-            ? Forbidden(context)
+            ? DirectLineErrors.Forbidden(context)
             : Results.Ok(new { conversationId = address, token = tokens.Issue(address), expires_in = (int)tokens.Lifetime.TotalSeconds });
     }
 
@@ -84,7 +84,7 @@ public static class DirectLineEndpoints
         {
             if (!owner.IsOwner(context))
             {
-                return Forbidden(context);
+                return DirectLineErrors.Forbidden(context);
             }
             address = await store.CreateConversationAsync(cancellationToken);
             created = true;
@@ -97,11 +97,11 @@ public static class DirectLineEndpoints
     {
         if (Authorize(context, tokens, conversationId) is null)
         {
-            return Forbidden(context);
+            return DirectLineErrors.Forbidden(context);
         }
         if (!await store.ExistsAsync(conversationId, cancellationToken))
         {
-            return Error(StatusCodes.Status404NotFound, "BadArgument", "Conversation not found.");
+            return DirectLineErrors.Error(StatusCodes.Status404NotFound, "BadArgument", "Conversation not found.");
         }
         return Results.Ok(ConversationBody(context, tokens, conversationId, context.Request.Query["watermark"].ToString()));
     }
@@ -123,102 +123,27 @@ public static class DirectLineEndpoints
     {
         if (Authorize(context, tokens, conversationId) is null)
         {
-            return Forbidden(context);
+            return DirectLineErrors.Forbidden(context);
         }
         if (!TryParseWatermark(context.Request.Query["watermark"], out var watermark))
         {
-            return Refused(context, StatusCodes.Status400BadRequest, "BadArgument", "The watermark is not one this service issued.");
+            return DirectLineErrors.Refused(context, StatusCodes.Status400BadRequest, "BadArgument", "The watermark is not one this service issued.");
         }
         var page = await store.SinceAsync(conversationId, watermark, PageSize, cancellationToken);
         return Results.Text(page.ToActivitySetJson(), "application/json", Encoding.UTF8);
     }
 
-    private static async Task<IResult> PostActivityAsync(
+    private static Task<IResult> PostActivityAsync(
         HttpContext context,
         string conversationId,
         DirectLineTokens tokens,
         DirectLineStore store,
-        InboxRecorder recorder,
+        InboundSeam seam,
         IOptions<WebOptions> options,
         IOptions<PipelineOptions> pipeline,
         TimeProvider clock,
-        CancellationToken cancellationToken)
-    {
-        // The token is a header (or the query): checked before a byte of the body is read.
-        if (Authorize(context, tokens, conversationId) is null)
-        {
-            return Forbidden(context);
-        }
-        var limits = options.Value;
-        var read = await RequestBodies.ReadAsync(context.Request, limits.MaxActivityBytes, cancellationToken);
-        if (!read.Ok)
-        {
-            return Refused(context, read.Status, read.Status == StatusCodes.Status413PayloadTooLarge ? "MessageSizeTooBig" : "BadArgument", read.Problem!);
-        }
-        if (RequestBodies.CheckJson(read.Bytes) is { } problem)
-        {
-            return Refused(context, StatusCodes.Status400BadRequest, "BadArgument", "The activity was refused: " + problem + ".");
-        }
-        Activity? activity;
-        try
-        {
-            activity = JsonSerializer.Deserialize<Activity>(read.Bytes!, ActivityJson.Options);
-        }
-        catch (Exception exception) when (RequestBodies.IsDeserializationError(exception))
-        {
-            return Refused(context, StatusCodes.Status400BadRequest, "BadArgument", "The activity was refused: " + RequestBodies.DescribeJsonError(exception) + ".");
-        }
-        if (activity is null)
-        {
-            return Refused(context, StatusCodes.Status400BadRequest, "BadArgument", "The body must be an activity object.");
-        }
-
-        var type = activity.Type ?? Activity.Types.Message;
-        if (!string.Equals(type, Activity.Types.Message, StringComparison.Ordinal))
-        {
-            // Typing and event activities are accepted and not kept: nothing in a thread depends on them.
-            return Results.Ok(new { id = Guid.CreateVersion7().ToString("N") });
-        }
-        var action = DirectLineMapper.ActionFrom(activity);
-        if (string.IsNullOrWhiteSpace(activity.Text) && action is null)
-        {
-            return Refused(context, StatusCodes.Status400BadRequest, "BadArgument", "A message activity needs text (or a card action value).");
-        }
-        var maxText = pipeline.Value.MaxInboundCharacters;
-        int? omitted = null;
-        if (activity.Text is { } text && text.Length > maxText)
-        {
-            // Kept as a note, in the thread and in the transcript alike; the bot's answer names the limit.
-            omitted = text.Length;
-            activity = activity with { Text = InboundChecks.OmittedText(text.Length, maxText) };
-        }
-        // A valid token names a conversation this service created; the recorder upserts it, so no lookup is needed here.
-        // The client's own id for the activity makes a repeated post (a retry after a lost answer) a duplicate.
-        var clientId = DirectLineMapper.ClientActivityId(activity) ?? activity.Id;
-        var eventId = conversationId + ":" + (clientId ?? Guid.CreateVersion7().ToString("N"));
-        var now = clock.GetUtcNow();
-        var incoming = DirectLineMapper.ToIncoming(activity, conversationId, eventId, now) with { OmittedTextLength = omitted };
-
-        InboundRecord record;
-        try
-        {
-            record = await recorder.RecordAsync(incoming, inboxId =>
-            {
-                var echo = DirectLineMapper.Echo(activity, inboxId.ToString("N"), conversationId, now);
-                return new TranscriptEcho(echo.Id!, JsonSerializer.Serialize(echo, ActivityJson.Options));
-            }, cancellationToken);
-        }
-        catch (InboundRefusedException refused)
-        {
-            return Refused(context, StatusCodes.Status400BadRequest, "BadArgument", "The activity was refused: " + refused.Reason + ".");
-        }
-
-        if (!record.Duplicate)
-        {
-            store.Notify(conversationId);
-        }
-        return Results.Ok(new { id = record.InboxId.ToString("N") });
-    }
+        CancellationToken cancellationToken) =>
+        seam.HandleAsync(context, new DirectLineInbound(conversationId, tokens, store, options.Value, pipeline.Value, clock), cancellationToken);
 
     private static async Task StreamAsync(
         HttpContext context,
@@ -230,17 +155,17 @@ public static class DirectLineEndpoints
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
-            await Refused(context, StatusCodes.Status400BadRequest, "BadArgument", "This endpoint takes a WebSocket upgrade.").ExecuteAsync(context);
+            await DirectLineErrors.Refused(context, StatusCodes.Status400BadRequest, "BadArgument", "This endpoint takes a WebSocket upgrade.").ExecuteAsync(context);
             return;
         }
         if (Authorize(context, tokens, conversationId) is null)
         {
-            await Forbidden(context).ExecuteAsync(context);
+            await DirectLineErrors.Forbidden(context).ExecuteAsync(context);
             return;
         }
         if (!TryParseWatermark(context.Request.Query["watermark"], out var watermark))
         {
-            await Refused(context, StatusCodes.Status400BadRequest, "BadArgument", "The watermark is not one this service issued.").ExecuteAsync(context);
+            await DirectLineErrors.Refused(context, StatusCodes.Status400BadRequest, "BadArgument", "The watermark is not one this service issued.").ExecuteAsync(context);
             return;
         }
 
@@ -332,17 +257,4 @@ public static class DirectLineEndpoints
         }
         return false;
     }
-
-    private static IResult Forbidden(HttpContext context) =>
-        Refused(context, StatusCodes.Status403Forbidden, "BadArgument", "The token is missing, expired, or not for this conversation.");
-
-    /// <summary>A refusal in Direct Line's error shape, logged once.</summary>
-    private static IResult Refused(HttpContext context, int status, string code, string message)
-    {
-        Refusals.Log(context, status, message);
-        return Error(status, code, message);
-    }
-
-    private static IResult Error(int status, string code, string message) =>
-        Results.Json(new { error = new { code, message } }, statusCode: status);
 }
