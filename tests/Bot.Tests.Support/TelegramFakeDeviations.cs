@@ -14,7 +14,7 @@ namespace Bot.Tests.Support;
 /// the edited message is returned, rebuilt from the request.</item>
 /// <item><c>answerCallbackQuery</c>, <c>setWebhook</c>, <c>deleteMessage</c>, <c>editMessageReplyMarkup</c> answer
 /// <c>result:null</c>. Spec returns: "True" (the last: "Message"/"True"; only True is given back here).</item>
-/// <item><c>sendChatAction</c> and <c>setMyCommands</c> do not exist in the fake (HTTP 500 "not supported"). The request is
+/// <item><c>sendChatAction</c>, <c>setMyCommands</c> and <c>setChatMenuButton</c> do not exist in the fake (HTTP 500 "not supported"). The request is
 /// checked against the spec's fields for the method (every required one present, no unknown one) and answered as the
 /// spec says ("True"), or 400 like Telegram when it does not conform.</item>
 /// <item><c>getUpdates</c> ignores <c>offset</c> and <c>timeout</c>: it hands each update out once. Spec: updates stay
@@ -30,7 +30,7 @@ namespace Bot.Tests.Support;
 public static class TelegramFakeDeviations
 {
     /// <summary>Methods the fake lacks, answered from the spec after a field check (rule 4).</summary>
-    public static readonly IReadOnlySet<string> MissingMethods = new HashSet<string>(StringComparer.Ordinal) { "sendChatAction", "setMyCommands" };
+    public static readonly IReadOnlySet<string> MissingMethods = new HashSet<string>(StringComparer.Ordinal) { "sendChatAction", "setMyCommands", "setChatMenuButton" };
 
     private static readonly HashSet<string> TrueResultMethods = new(StringComparer.Ordinal)
     {

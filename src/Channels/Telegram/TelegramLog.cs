@@ -14,6 +14,9 @@ internal static partial class TelegramLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram setMyCommands failed; the command menu is not updated")]
     public static partial void CommandsFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram setChatMenuButton failed; the menu button does not open the web app")]
+    public static partial void MenuButtonFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram update {UpdateId} refused: {Reason}")]
     public static partial void UpdateRefused(ILogger logger, long updateId, string reason);
 

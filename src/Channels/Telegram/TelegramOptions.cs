@@ -23,6 +23,15 @@ public sealed class TelegramOptions
     /// <summary>The largest webhook update accepted, in bytes (Bot API updates with text are a few kilobytes).</summary>
     public int MaxUpdateBytes { get; set; } = 256 * 1024;
 
+    /// <summary>
+    /// How old a Mini App's initData may be when it signs in, in seconds (its <c>auth_date</c>). The page posts it as it
+    /// opens, so minutes are plenty; a copied initData stops working after this.
+    /// </summary>
+    public int MiniAppMaxAgeSeconds { get; set; } = 600;
+
+    /// <summary>The text of the menu button that opens the web app inside Telegram (set when <c>Web:PublicBaseUrl</c> is https).</summary>
+    public string MiniAppButtonText { get; set; } = "Open app";
+
     public bool Enabled => !string.IsNullOrWhiteSpace(BotToken);
 
     public bool IsWebhook => string.Equals(Mode, "webhook", StringComparison.OrdinalIgnoreCase);
@@ -55,6 +64,14 @@ public sealed class TelegramOptionsValidator : IValidateOptions<TelegramOptions>
         if (!string.Equals(options.Mode, "polling", StringComparison.OrdinalIgnoreCase) && !options.IsWebhook)
         {
             failures.Add("Telegram:Mode must be 'polling' or 'webhook'.");
+        }
+        if (options.MiniAppMaxAgeSeconds is < 30 or > 86400)
+        {
+            failures.Add("Telegram:MiniAppMaxAgeSeconds must be between 30 and 86400.");
+        }
+        if (string.IsNullOrWhiteSpace(options.MiniAppButtonText) || options.MiniAppButtonText.Length > 64)
+        {
+            failures.Add("Telegram:MiniAppButtonText must be 1-64 characters.");
         }
         if (options.IsWebhook)
         {

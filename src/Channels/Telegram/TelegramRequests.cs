@@ -65,5 +65,11 @@ public static class TelegramRequests
 
     public static GetMeRequest GetMe() => new();
 
+    /// <summary>The bot's default menu button (every private chat without its own) opens <paramref name="url"/> as a Mini App.</summary>
+    public static SetChatMenuButtonRequest SetMiniAppMenuButton(string text, string url) => new()
+    {
+        MenuButton = new MenuButtonWebApp { Text = text, WebApp = new WebAppInfo { Url = url } },
+    };
+
     private static int? ToInt(long? value) => value is { } v ? checked((int)v) : null;
 }

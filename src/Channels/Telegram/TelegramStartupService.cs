@@ -10,8 +10,13 @@ using Telegram.Bot.Types;
 
 namespace Bot.Channels.Telegram;
 
-/// <summary>At start: the command menu (<c>setMyCommands</c> from manifests/telegram/commands.json) and, in webhook mode, <c>setWebhook</c>.</summary>
-public sealed class TelegramStartupService(ITelegramBotClient client, TelegramBotInfo botInfo, IOptions<TelegramOptions> options, ILogger<TelegramStartupService> logger)
+/// <summary>
+/// At start: the command menu (<c>setMyCommands</c> from manifests/telegram/commands.json), the menu button that opens
+/// the web app as a Mini App (<c>setChatMenuButton</c>, when <c>Web:PublicBaseUrl</c> is https), and in webhook mode
+/// <c>setWebhook</c>.
+/// </summary>
+public sealed class TelegramStartupService(
+    ITelegramBotClient client, TelegramBotInfo botInfo, IOptions<TelegramOptions> options, IOptions<Web.WebOptions> web, ILogger<TelegramStartupService> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -24,6 +29,17 @@ public sealed class TelegramStartupService(ITelegramBotClient client, TelegramBo
         catch (RequestException exception)
         {
             TelegramLog.CommandsFailed(logger, exception);
+        }
+        if (MiniAppUrl(web.Value.PublicBaseUrl) is { } miniApp)
+        {
+            try
+            {
+                await client.SendRequest(TelegramRequests.SetMiniAppMenuButton(options.Value.MiniAppButtonText, miniApp), stoppingToken);
+            }
+            catch (RequestException exception)
+            {
+                TelegramLog.MenuButtonFailed(logger, exception); // the web app stays reachable by a /web link
+            }
         }
         if (!options.Value.IsWebhook)
         {
@@ -46,6 +62,15 @@ public sealed class TelegramStartupService(ITelegramBotClient client, TelegramBo
             }
         }
     }
+
+    /// <summary>
+    /// The Mini App's address: the web app's root, marked so the page knows to sign in with initData. Telegram opens
+    /// only https Mini Apps; a loopback http address is allowed for local testing against a local Bot API.
+    /// </summary>
+    public static string? MiniAppUrl(string? publicBaseUrl) =>
+        Uri.TryCreate(publicBaseUrl, UriKind.Absolute, out var baseUri) && (baseUri.Scheme == Uri.UriSchemeHttps || baseUri.IsLoopback)
+            ? baseUri.ToString().TrimEnd('/') + "/?via=telegram"
+            : null;
 
     /// <summary>The command list, embedded from manifests/telegram/commands.json.</summary>
     public static IReadOnlyList<BotCommand> Commands()
