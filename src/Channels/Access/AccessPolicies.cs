@@ -11,4 +11,7 @@ public static class AccessPolicies
 
     /// <summary>The Bot Framework: a JWT it signed for our App ID (or, with no App ID, a loopback caller).</summary>
     public const string BotFramework = "BotFramework";
+
+    /// <summary>A Teams personal tab: an Entra SSO token for the tab's app, from the configured tenant, naming its user.</summary>
+    public const string TeamsTab = "TeamsTab";
 }

@@ -21,6 +21,47 @@ public class TeamsManifestTests
     }
 
     [Fact]
+    public async Task The_package_puts_the_personal_tab_at_the_public_address_with_its_SSO_app_and_stays_valid()
+    {
+        var folder = Directory.CreateTempSubdirectory("teams-package-");
+        try
+        {
+            var package = Path.Combine(folder.FullName, "app.zip");
+            var start = new System.Diagnostics.ProcessStartInfo("bash", [Path.Combine(RepoPaths.Root, "bot"), "teams-package", package])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            start.Environment["Web__PublicBaseUrl"] = "https://money.example.org/app";
+            start.Environment["Teams__TabClientId"] = "11111111-2222-3333-4444-555555555555";
+            using (var process = System.Diagnostics.Process.Start(start)!)
+            {
+                var errors = process.StandardError.ReadToEndAsync();
+                await process.StandardOutput.ReadToEndAsync();
+                await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
+                Assert.True(process.ExitCode == 0, await errors);
+            }
+            System.IO.Compression.ZipFile.ExtractToDirectory(package, folder.FullName);
+            var manifestPath = Path.Combine(folder.FullName, "manifest.json");
+            using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(manifestPath));
+            var tab = manifest.RootElement.GetProperty("staticTabs")[0];
+            Assert.Equal("https://money.example.org/app/?via=teams", tab.GetProperty("contentUrl").GetString());
+            Assert.Equal("personal", tab.GetProperty("scopes")[0].GetString());
+            Assert.Equal("money.example.org", manifest.RootElement.GetProperty("validDomains")[0].GetString());
+            var sso = manifest.RootElement.GetProperty("webApplicationInfo");
+            Assert.Equal("11111111-2222-3333-4444-555555555555", sso.GetProperty("id").GetString());
+            Assert.Equal("api://money.example.org/11111111-2222-3333-4444-555555555555", sso.GetProperty("resource").GetString());
+            var schema = Path.Combine(RepoPaths.Conformance, "teams", "MicrosoftTeams.schema.v1.30.json");
+            var run = await NodeScript.RunAsync("validate-json.mjs", [schema, manifestPath], TimeSpan.FromSeconds(60));
+            Assert.True(run.ExitCode == 0, run.StandardOutput + run.StandardError);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task The_icon_script_draws_a_192_color_icon_and_a_32_outline()
     {
         var folder = Directory.CreateTempSubdirectory("teams-icons-");
