@@ -17,7 +17,7 @@ public interface IInboundEndpoint<TPayload> where TPayload : class
     /// Step 1 for a credential in the headers (a token, a secret header), checked before a byte of the body is read.
     /// Null when it holds or the credential covers the body; otherwise the refusal, already logged.
     /// </summary>
-    IResult? VerifyHeaders(HttpContext context);
+    ValueTask<IResult?> VerifyHeadersAsync(HttpContext context, CancellationToken cancellationToken);
 
     /// <summary>Step 1 for a credential computed over the raw body (Slack's signature). Null when it holds.</summary>
     IResult? VerifyBody(HttpContext context, byte[] body);

@@ -17,7 +17,7 @@ public sealed class InboundSeam(InboxRecorder recorder)
     public async Task<IResult> HandleAsync<TPayload>(HttpContext context, IInboundEndpoint<TPayload> endpoint, CancellationToken cancellationToken)
         where TPayload : class
     {
-        if (endpoint.VerifyHeaders(context) is { } denied)
+        if (await endpoint.VerifyHeadersAsync(context, cancellationToken) is { } denied)
         {
             return denied;
         }

@@ -21,7 +21,7 @@ internal abstract class SlackSignedInbound<TPayload>(SlackOptions options, Slack
 
     public long MaxBodyBytes => options.MaxBodyBytes;
 
-    public IResult? VerifyHeaders(HttpContext context) => null;
+    public ValueTask<IResult?> VerifyHeadersAsync(HttpContext context, CancellationToken cancellationToken) => ValueTask.FromResult<IResult?>(null);
 
     public IResult? VerifyBody(HttpContext context, byte[] body)
     {

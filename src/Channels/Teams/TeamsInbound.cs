@@ -17,7 +17,7 @@ internal sealed class TeamsInbound(TeamsOptions options, CardActionRouter router
     public long MaxBodyBytes => options.MaxActivityBytes;
 
     // The BotFramework policy verified the token (a header) before the handler ran and before the body was read.
-    public IResult? VerifyHeaders(HttpContext context) => null;
+    public ValueTask<IResult?> VerifyHeadersAsync(HttpContext context, CancellationToken cancellationToken) => ValueTask.FromResult<IResult?>(null);
 
     public IResult? VerifyBody(HttpContext context, byte[] body) => null;
 

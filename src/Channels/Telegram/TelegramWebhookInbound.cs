@@ -18,18 +18,18 @@ internal sealed class TelegramWebhookInbound(TelegramOptions options, IServicePr
 {
     public long MaxBodyBytes => options.MaxUpdateBytes;
 
-    public IResult? VerifyHeaders(HttpContext context)
+    public ValueTask<IResult?> VerifyHeadersAsync(HttpContext context, CancellationToken cancellationToken)
     {
         if (!options.Enabled || !options.IsWebhook)
         {
-            return Results.NotFound();
+            return ValueTask.FromResult<IResult?>(Results.NotFound());
         }
         if (!TelegramWebhookEndpoints.SecretMatches(context.Request.Headers[TelegramWebhookEndpoints.SecretHeader].ToString(), options.WebhookSecret!))
         {
             TelegramLog.WebhookRefused(logger);
-            return Results.Unauthorized();
+            return ValueTask.FromResult<IResult?>(Results.Unauthorized());
         }
-        return null;
+        return ValueTask.FromResult<IResult?>(null);
     }
 
     public IResult? VerifyBody(HttpContext context, byte[] body) => null;

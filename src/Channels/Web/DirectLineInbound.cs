@@ -19,8 +19,8 @@ internal sealed class DirectLineInbound(string conversationId, DirectLineTokens 
 
     public long MaxBodyBytes => options.MaxActivityBytes;
 
-    public IResult? VerifyHeaders(HttpContext context) =>
-        DirectLineEndpoints.Authorize(context, tokens, conversationId) is null ? DirectLineErrors.Forbidden(context) : null;
+    public ValueTask<IResult?> VerifyHeadersAsync(HttpContext context, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(DirectLineEndpoints.Authorize(context, tokens, conversationId) is null ? DirectLineErrors.Forbidden(context) : null);
 
     public IResult? VerifyBody(HttpContext context, byte[] body) => null;
 
