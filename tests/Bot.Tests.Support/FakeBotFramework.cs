@@ -68,6 +68,9 @@ public sealed class FakeBotFramework : IAsyncDisposable
             });
             return Results.Json(new { keys = published.ToArray() });
         });
+        // A Microsoft Entra tenant's v2.0 OpenID metadata, as a Teams tab's SSO tokens are checked against: same keys.
+        app.MapGet("/entra/{tenant}/v2.0/.well-known/openid-configuration", (string tenant) =>
+            Results.Json(new { issuer = EntraIssuer(tenant), jwks_uri = BaseUrl + "/jwks" }));
         app.MapPost("/token", () => Results.Json(new { token_type = "Bearer", expires_in = 3600, access_token = "connector-token" }));
         app.MapPost("/_connector/v3/conversations/{conversation}/activities", async (HttpContext context, string conversation) =>
         {
@@ -111,9 +114,37 @@ public sealed class FakeBotFramework : IAsyncDisposable
             ["nbf"] = Min(now.AddMinutes(-1), (expires ?? now.AddHours(1)).AddHours(-1)).ToUnixTimeSeconds(),
             ["exp"] = (expires ?? now.AddHours(1)).ToUnixTimeSeconds(),
         };
+        return Sign(header, payload, signWith ?? SigningKey);
+    }
+
+    /// <summary>The loopback metadata address of a stand-in Entra tenant (for <c>Teams:TabOpenIdMetadataUrl</c>).</summary>
+    public string EntraMetadataUrl(string tenant) => $"{BaseUrl}/entra/{tenant}/v2.0/.well-known/openid-configuration";
+
+    public static string EntraIssuer(string tenant) => $"https://login.microsoftonline.com/{tenant}/v2.0";
+
+    /// <summary>A Teams SSO token as Entra issues it to a tab (v2.0: <c>oid</c>, <c>tid</c>, <c>scp</c>); each part can be spoiled.</summary>
+    public string EntraToken(string tenant, string objectId, string audience, string? issuer = null, DateTimeOffset? expires = null, RSA? signWith = null)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var header = new { alg = "RS256", typ = "JWT", kid = KeyId };
+        var payload = new Dictionary<string, object?>
+        {
+            ["iss"] = issuer ?? EntraIssuer(tenant),
+            ["aud"] = audience,
+            ["tid"] = tenant,
+            ["oid"] = objectId,
+            ["scp"] = "access_as_user",
+            ["ver"] = "2.0",
+            ["nbf"] = Min(now.AddMinutes(-1), (expires ?? now.AddHours(1)).AddHours(-1)).ToUnixTimeSeconds(),
+            ["exp"] = (expires ?? now.AddHours(1)).ToUnixTimeSeconds(),
+        };
+        return Sign(header, payload, signWith ?? SigningKey);
+    }
+
+    private static string Sign(object header, Dictionary<string, object?> payload, RSA key)
+    {
         var signed = B64(JsonSerializer.SerializeToUtf8Bytes(header)) + "." + B64(JsonSerializer.SerializeToUtf8Bytes(payload));
-        var signature = (signWith ?? SigningKey).SignData(Encoding.ASCII.GetBytes(signed), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        return signed + "." + B64(signature);
+        return signed + "." + B64(key.SignData(Encoding.ASCII.GetBytes(signed), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
