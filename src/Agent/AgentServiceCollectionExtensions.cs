@@ -2,6 +2,7 @@ using System.ClientModel;
 using System.ClientModel.Primitives;
 using Anthropic;
 using Bot.Agent.Commands;
+using Bot.Agent.Identities;
 using Bot.Agent.Llm;
 using Bot.Agent.Memory;
 using Bot.Pipeline;
@@ -28,6 +29,11 @@ public static class AgentServiceCollectionExtensions
         services.AddScoped<IChatCommand, MemoryCommand>();
         services.AddScoped<ICardActionHandler, MemoryActionHandler>();
         services.AddScoped<CommandAgent>();
+
+        services.AddScoped<IdentityLinks>();
+        services.AddScoped<IChatCommand, ConnectCommand>();
+        services.AddScoped<IChatCommand, DisconnectCommand>();
+        services.AddScoped<IToolProvider, IdentityTools>();
 
         services.AddScoped<MemoryStore>();
         services.AddSingleton<PromptEventCache>();

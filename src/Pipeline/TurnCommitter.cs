@@ -33,7 +33,10 @@ public sealed partial class TurnCommitter(
     private List<Pending> queue = [];
     private bool flushing;
 
-    /// <summary>True once the turn is committed; false when its guard refused it (the lease was lost, or the message was already answered).</summary>
+    /// <summary>
+    /// True once the turn is committed; false when its guard refused it (the lease was lost, the message was already
+    /// answered, or the turn's user was joined into another while it ran: migration 0013).
+    /// </summary>
     internal Task<bool> CommitAsync(TurnCommit commit)
     {
         var pending = new Pending(commit, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));

@@ -378,7 +378,7 @@ public sealed partial class TurnProcessor(
         var committed = await committer.CommitAsync(CommitItem(item, turn, owner, error, release));
         if (!committed)
         {
-            LogLeaseLost(logger, item.ThreadId);
+            LogCommitRefused(logger, item.ThreadId);
             return false;
         }
         LogTurnDone(logger, item.Id, turn.Outgoing.Count);
@@ -517,6 +517,9 @@ public sealed partial class TurnProcessor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the lease on thread {ThreadId}; another worker continues it")]
     private static partial void LogLeaseLost(ILogger logger, Guid threadId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The commit of a turn on thread {ThreadId} was refused: the lease was lost, or the turn's person was joined into another while it ran; its message is still pending and runs again")]
+    private static partial void LogCommitRefused(ILogger logger, Guid threadId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Post-turn work on thread {ThreadId} failed; the reply was already committed")]
     private static partial void LogAfterCommitFailed(ILogger logger, Exception exception, Guid threadId);

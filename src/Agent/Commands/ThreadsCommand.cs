@@ -15,7 +15,12 @@ public sealed class ThreadsCommand(ThreadQueries threads, TimeProvider clock) : 
 
     public async Task RunAsync(TurnContext turn, string argument, CancellationToken cancellationToken)
     {
-        var recent = await threads.RecentAsync(turn.UserId, 10, cancellationToken);
+        // The person's threads from every connected channel; in a group chat only this chat's (the titles of private
+        // threads are private).
+        var recent = turn.Conversation.IsGroup
+            ? (await threads.RecentAsync(turn.UserId, 100, cancellationToken))
+                .Where(t => t.Channel == turn.Conversation.Channel && t.ConversationAddress == turn.Conversation.Address).Take(10).ToList()
+            : await threads.RecentAsync(turn.UserId, 10, cancellationToken);
         var builder = new StringBuilder("**Your recent threads**\n\n");
         var now = clock.GetUtcNow();
         foreach (var thread in recent)

@@ -20,6 +20,12 @@ public sealed class MemoryCommand(MemoryStore store) : IChatCommand
 
     public async Task RunAsync(TurnContext turn, string argument, CancellationToken cancellationToken)
     {
+        if (turn.Conversation.IsGroup)
+        {
+            // Memory is the person's, and a group chat never receives it.
+            turn.Reply("`/memory` works only in a private chat with me: what I remember about you is private.");
+            return;
+        }
         var normalized = string.Join(' ', argument.ToLowerInvariant().Split(' ', StringSplitOptions.RemoveEmptyEntries));
         var memories = await store.ListAsync(turn.UserId, cancellationToken);
         switch (normalized)

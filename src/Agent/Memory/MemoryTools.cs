@@ -4,11 +4,17 @@ using Microsoft.Extensions.AI;
 
 namespace Bot.Agent.Memory;
 
-/// <summary><c>remember</c>, <c>forget</c> and <c>list_memory</c>, always for the user of the turn.</summary>
+/// <summary><c>remember</c>, <c>forget</c> and <c>list_memory</c>, always for the user of the turn, and only in a private chat.</summary>
 public sealed class MemoryTools(MemoryStore store) : IToolProvider
 {
     public IEnumerable<AIFunction> GetTools(ToolContext context)
     {
+        // A group chat never receives the person's private memory: no tool there lists, forgets (which answers with the
+        // text it removed) or adds to it.
+        if (context.IsGroup)
+        {
+            yield break;
+        }
         yield return AIFunctionFactory.Create(
             async ([Description("The fact or preference, as a short sentence about the user.")] string content,
                    [Description("fact or preference")] string kind,
