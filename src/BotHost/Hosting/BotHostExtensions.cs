@@ -86,6 +86,7 @@ public static class BotHostExtensions
         app.MapWebPage();
         app.MapOpenApi().RequireAuthorization(AccessPolicies.Owner);
         app.MapDirectLine();
+        app.MapWebSignIn();
         app.MapTelegramWebhook();
         app.MapSlack();
         app.MapTeams();
