@@ -13,7 +13,7 @@ public sealed partial class WebChatBrowserTests
 {
     private const string AccessKey = "browser-sign-in-access-key";
 
-    [GeneratedRegex(@"http://127\.0\.0\.1:\d+/signin/[A-Za-z0-9_-]{43}")]
+    [GeneratedRegex(@"http://127\.0\.0\.1:\d+/signin\?t=[A-Za-z0-9_-]{43}")]
     private static partial Regex SignInLink();
 
     [Fact]
@@ -30,7 +30,7 @@ public sealed partial class WebChatBrowserTests
 
         // Ada chats (as the web chat's owner, with the key) and asks for a link, as she would from any chat.
         var link = await AskForWebLinkAsync(host.BaseUrl);
-        var token = link[(link.LastIndexOf('/') + 1)..];
+        var token = link[(link.IndexOf("?t=", StringComparison.Ordinal) + 3)..];
 
         await using var browser = await BrowserPage.OpenAsync(host);
         await browser.RunAsync(output, async page =>

@@ -19,7 +19,7 @@ namespace Bot.Tests.Integration;
 /// </summary>
 public sealed partial class WebSignInTests(PeopleFactory host) : IClassFixture<PeopleFactory>
 {
-    [GeneratedRegex(@"http://localhost/signin/[A-Za-z0-9_-]{43}")]
+    [GeneratedRegex(@"http://localhost/signin\?t=[A-Za-z0-9_-]{43}")]
     private static partial Regex SignInLink();
 
     [Fact]
@@ -36,7 +36,7 @@ public sealed partial class WebSignInTests(PeopleFactory host) : IClassFixture<P
         Assert.Contains("works once, for 10 minutes", reply, StringComparison.Ordinal);
 
         // Only the hash is stored.
-        var token = link[(link.LastIndexOf('/') + 1)..];
+        var token = link[(link.IndexOf("?t=", StringComparison.Ordinal) + 3)..];
         Assert.Equal(0, await host.Database.CountAsync("SELECT count(*) FROM web_sign_in_links WHERE token_hash = $1", token));
         Assert.Equal(1, await host.Database.CountAsync("SELECT count(*) FROM web_sign_in_links WHERE token_hash = $1", Sha256Hex(token)));
 
@@ -156,7 +156,7 @@ public sealed partial class WebSignInTests(PeopleFactory host) : IClassFixture<P
         }
         Assert.Equal(1, await host.Database.CountAsync("SELECT count(*) FROM web_sessions WHERE user_id = $1", user));
 
-        using var unknown = await host.NewBrowser().GetAsync("/signin/" + new string('A', 43));
+        using var unknown = await host.NewBrowser().GetAsync("/signin?t=" + new string('A', 43));
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Contains("not valid", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }

@@ -10,10 +10,11 @@ using Microsoft.Extensions.Options;
 namespace Bot.Channels.Web;
 
 /// <summary>
-/// Signing in to the web app with a one-time link (<c>/web</c>), and out again. Opening the link (GET) shows a
-/// confirmation page and spends nothing: chat apps and link previewers fetch URLs to unfurl them, and a GET that signed
-/// in would burn the token (or sign the previewer in). The page's button posts the token with an anti-forgery field,
-/// and that POST spends the token and starts the session. <c>/api/session</c> tells the page who is signed in and gives
+/// Signing in to the web app with a one-time link (<c>/signin?t=TOKEN</c>, from <c>/web</c>), and out again. Opening
+/// the link (GET) shows a confirmation page and spends nothing: chat apps and link previewers fetch URLs to unfurl
+/// them, and a GET that signed in would burn the token (or sign the previewer in). The page's button posts the token
+/// in the form body with an anti-forgery field, and that POST spends the token and starts the session. The token is
+/// never in a path, so the request path that ASP.NET Core puts in every log line's scope cannot carry it. <c>/api/session</c> tells the page who is signed in and gives
 /// it the anti-forgery token its state-changing calls send.
 /// </summary>
 public static class WebSignInEndpoints
@@ -26,14 +27,11 @@ public static class WebSignInEndpoints
 
     public static IEndpointRouteBuilder MapWebSignIn(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/signin", SignInHelp)
-            .AllowAnonymous("sign-in help: says how to get a sign-in link and shows nothing private")
+        endpoints.MapGet(WebSignInLinks.Path, ConfirmAsync)
+            .AllowAnonymous("one-time sign-in link: the token (?t=) is the credential; GET only shows a confirmation page and spends nothing (without a token: how to get a link)")
             .ExcludeFromDescription();
-        endpoints.MapGet("/signin/{token}", ConfirmAsync)
-            .AllowAnonymous("one-time sign-in link: the token in the path is the credential; GET only shows a confirmation page and spends nothing")
-            .ExcludeFromDescription();
-        endpoints.MapPost("/signin/{token}", SignInAsync)
-            .AllowAnonymous("one-time sign-in link: the token in the path is the credential, spent here, with the confirmation page's anti-forgery token")
+        endpoints.MapPost(WebSignInLinks.Path, SignInAsync)
+            .AllowAnonymous("one-time sign-in link: the token in the form is the credential, spent here, with the confirmation page's anti-forgery token")
             .WithBodyLimit(8 * 1024)
             .ExcludeFromDescription();
 
@@ -47,31 +45,30 @@ public static class WebSignInEndpoints
         return endpoints;
     }
 
-    private static IResult SignInHelp(HttpContext context, IOptions<WebOptions> web)
-    {
-        Protect(context);
-        return Html(StatusCodes.Status200OK, WebSignInPage.Message(
-            $"Sign in to {web.Value.BotName}",
-            "To sign in, send /web to the assistant in a private chat (Telegram, Slack or Teams) and open the link it sends you. A link works once, for 10 minutes."));
-    }
-
     private static async Task<IResult> ConfirmAsync(
-        string token, HttpContext context, WebSignInLinks links, WebSessions sessions, IAntiforgery antiforgery, IOptions<WebOptions> web, CancellationToken cancellationToken)
+        HttpContext context, WebSignInLinks links, WebSessions sessions, IAntiforgery antiforgery, IOptions<WebOptions> web, CancellationToken cancellationToken)
     {
         Protect(context);
+        if (!context.Request.Query.TryGetValue(WebSignInLinks.TokenParameter, out var value))
+        {
+            return Html(StatusCodes.Status200OK, WebSignInPage.Message(
+                $"Sign in to {web.Value.BotName}",
+                "To sign in, send /web to the assistant in a private chat (Telegram, Slack or Teams) and open the link it sends you. A link works once, for 10 minutes."));
+        }
+        var token = value.ToString();
         var status = await links.PeekAsync(token, cancellationToken);
         if (status is not { State: WebSignInLinkState.Usable, UserId: { } userId })
         {
             return Refusal(context, status.State, web.Value.BotName);
         }
         var form = antiforgery.GetAndStoreTokens(context);
-        var action = context.Request.PathBase + WebSignInLinks.PathPrefix + token;
+        var action = context.Request.PathBase + WebSignInLinks.Path;
         return Html(StatusCodes.Status200OK, WebSignInPage.Confirm(
-            web.Value.BotName, await sessions.DisplayNameAsync(userId, cancellationToken), action, form.FormFieldName, form.RequestToken!));
+            web.Value.BotName, await sessions.DisplayNameAsync(userId, cancellationToken), action, WebSignInLinks.TokenParameter, token, form.FormFieldName, form.RequestToken!));
     }
 
     private static async Task<IResult> SignInAsync(
-        string token, HttpContext context, WebSignInLinks links, WebSessions sessions, IAntiforgery antiforgery, IOptions<WebOptions> web, CancellationToken cancellationToken)
+        HttpContext context, WebSignInLinks links, WebSessions sessions, IAntiforgery antiforgery, IOptions<WebOptions> web, CancellationToken cancellationToken)
     {
         Protect(context);
         if (!context.Request.HasFormContentType || !await antiforgery.IsRequestValidAsync(context))
@@ -80,7 +77,8 @@ public static class WebSignInEndpoints
             return Html(StatusCodes.Status400BadRequest, WebSignInPage.Message(
                 "This sign-in page has expired", "Open the sign-in link again and press Sign in on the page it shows."));
         }
-        var status = await links.SpendAsync(token, cancellationToken);
+        var form = await context.Request.ReadFormAsync(cancellationToken);
+        var status = await links.SpendAsync(form[WebSignInLinks.TokenParameter].ToString(), cancellationToken);
         if (status is not { State: WebSignInLinkState.Usable, UserId: { } userId })
         {
             return Refusal(context, status.State, web.Value.BotName);
@@ -147,7 +145,9 @@ public static class WebSignInEndpoints
 
     private static void Protect(HttpContext context)
     {
-        context.Response.Headers.CacheControl = "no-store";
+        // What ASP.NET Core anti-forgery sets on a page with a form (it warns when it has to override a weaker value).
+        context.Response.Headers.CacheControl = "no-cache, no-store";
+        context.Response.Headers.Pragma = "no-cache";
         context.Response.Headers["Referrer-Policy"] = "no-referrer";
         context.Response.Headers["X-Content-Type-Options"] = "nosniff";
         context.Response.Headers.ContentSecurityPolicy = WebSignInPage.ContentSecurityPolicy;

@@ -16,12 +16,13 @@ public static class WebSignInPage
         "body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#222;line-height:1.5}"
         + "button{font-size:1rem;padding:.5rem 1.2rem;border-radius:6px;border:1px solid #1f6feb;background:#1f6feb;color:#fff;cursor:pointer}";
 
-    public static string Confirm(string botName, string? displayName, string action, string antiforgeryField, string antiforgeryToken) => Page(
+    public static string Confirm(string botName, string? displayName, string action, string tokenField, string token, string antiforgeryField, string antiforgeryToken) => Page(
         $"Sign in to {botName}",
         $"""
         <p data-testid="signin-who">This link signs you in{(displayName is null ? string.Empty : " as <strong>" + Encode(displayName) + "</strong>")} on this browser.
         Your threads, memory, schedules and plans are the same as in your chat app.</p>
         <form method="post" action="{Encode(action)}">
+        <input type="hidden" name="{Encode(tokenField)}" value="{Encode(token)}">
         <input type="hidden" name="{Encode(antiforgeryField)}" value="{Encode(antiforgeryToken)}">
         <button type="submit" data-testid="signin-confirm">Sign in</button>
         </form>

@@ -22,13 +22,18 @@ public sealed record WebSignInLinkStatus(WebSignInLinkState State, Guid? UserId 
 
 /// <summary>
 /// One-time links that sign a person in to the web app (<c>/web</c> in any chat; later the Slack App Home button).
-/// The token is 256 random bits in the URL; only its SHA-256 is stored. A link works for <see cref="Lifetime"/> and
+/// The token is 256 random bits in the URL's query (<c>/signin?t=TOKEN</c>: ASP.NET Core's request logging scope
+/// carries the path, never the query, so a log line written while the link is open cannot hold the token); only its
+/// SHA-256 is stored. A link works for <see cref="Lifetime"/> and
 /// once: spending it is one guarded UPDATE, so two requests with the same token cannot both sign in.
 /// </summary>
 public sealed class WebSignInLinks(NpgsqlDataSource dataSource, IOptions<WebSignInOptions> options, TimeProvider clock)
 {
-    /// <summary>The path of a link, before the token (<c>/signin/TOKEN</c>).</summary>
-    public const string PathPrefix = "/signin/";
+    /// <summary>The path of a link (<c>/signin?t=TOKEN</c>).</summary>
+    public const string Path = "/signin";
+
+    /// <summary>The query parameter (and form field) that carries the token.</summary>
+    public const string TokenParameter = "t";
 
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(10);
 
@@ -59,7 +64,7 @@ public sealed class WebSignInLinks(NpgsqlDataSource dataSource, IOptions<WebSign
             },
         });
         await batch.ExecuteNonQueryAsync(cancellationToken);
-        return new WebSignInLink(settings.PublicBaseUrl!.TrimEnd('/') + PathPrefix + token, expires);
+        return new WebSignInLink($"{settings.PublicBaseUrl!.TrimEnd('/')}{Path}?{TokenParameter}={token}", expires);
     }
 
     /// <summary>What <paramref name="token"/> is now, without spending it (the confirmation page).</summary>

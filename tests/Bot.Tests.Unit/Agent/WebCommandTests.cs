@@ -42,7 +42,7 @@ public class WebCommandTests
         await Command("https://bot.example.com").RunAsync(turn, string.Empty, CancellationToken.None);
         var reply = Assert.Single(turn.Outgoing);
         Assert.Equal(WebCommand.PrivateOnly, reply.Text);
-        Assert.DoesNotContain("/signin/", reply.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("/signin", reply.Text, StringComparison.Ordinal);
     }
 
     [Fact]
