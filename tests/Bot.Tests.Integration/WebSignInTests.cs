@@ -297,6 +297,7 @@ public sealed partial class WebSignInTests(PeopleFactory host) : IClassFixture<P
         using (var signedOut = await browser.PostAsync("/api/session/signout"))
         {
             Assert.Equal(HttpStatusCode.OK, signedOut.StatusCode);
+            Assert.Equal(1, (await signedOut.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("sessionsEnded").GetInt32());
         }
         Assert.Null(browser.Cookie(WebSessions.CookieName)); // the response deleted it
         Assert.Equal(0, await host.Database.CountAsync("SELECT count(*) FROM web_sessions WHERE user_id = $1", user));
@@ -310,6 +311,30 @@ public sealed partial class WebSignInTests(PeopleFactory host) : IClassFixture<P
         using var post = await chat.PostRawAsync("""{"type":"message","text":"after sign-out"}""");
         Assert.Equal(HttpStatusCode.Forbidden, post.StatusCode);
         Assert.Equal(0, await host.Database.CountAsync("SELECT count(*) FROM thread_events WHERE content->>'text' = 'after sign-out'"));
+    }
+
+    [Fact]
+    public async Task An_open_stream_closes_soon_after_its_session_is_signed_out()
+    {
+        var (browser, _) = await host.SignedInAsync("Streamer");
+        var chat = await browser.StartConversationAsync();
+        var url = new Uri($"ws://localhost/v3/directline/conversations/{chat.ConversationId}/stream?t={Uri.EscapeDataString(chat.Token)}");
+        using var socket = await host.Server.CreateWebSocketClient().ConnectAsync(url, CancellationToken.None);
+
+        using (var signedOut = await browser.PostAsync("/api/session/signout"))
+        {
+            Assert.Equal(HttpStatusCode.OK, signedOut.StatusCode);
+        }
+        // The stream looks at the session each time it wakes (at least every 10 s) and closes once it has ended.
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var buffer = new byte[64 * 1024];
+        System.Net.WebSockets.WebSocketReceiveResult result;
+        do
+        {
+            result = await socket.ReceiveAsync(buffer, patience.Token);
+        }
+        while (result.MessageType != System.Net.WebSockets.WebSocketMessageType.Close); // a stream left open runs into the 30 s cancellation
+        Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, result.CloseStatus);
     }
 
     [Fact]

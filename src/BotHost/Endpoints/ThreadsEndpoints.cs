@@ -27,7 +27,7 @@ public static class ThreadsEndpoints
         return endpoints;
     }
 
-    private static async Task<Guid?> OwnerAsync(HttpContext context, WebCallers callers, CancellationToken cancellationToken) =>
+    private static async Task<Guid?> CallerUserAsync(HttpContext context, WebCallers callers, CancellationToken cancellationToken) =>
         WebCaller.From(context.User) is { } caller ? await callers.UserIdAsync(caller, cancellationToken) : null;
 
     private static ThreadDto ToDto(ThreadSummary t) =>
@@ -35,7 +35,7 @@ public static class ThreadsEndpoints
 
     private static async Task<Ok<List<ThreadDto>>> ListAsync(HttpContext context, WebCallers callers, ThreadQueries queries, CancellationToken cancellationToken, int limit = 50)
     {
-        var owner = await OwnerAsync(context, callers, cancellationToken);
+        var owner = await CallerUserAsync(context, callers, cancellationToken);
         if (owner is null)
         {
             return TypedResults.Ok(new List<ThreadDto>());
@@ -46,7 +46,7 @@ public static class ThreadsEndpoints
 
     private static async Task<Results<Ok<ThreadDto>, NotFound>> GetAsync(Guid id, HttpContext context, WebCallers callers, ThreadQueries queries, CancellationToken cancellationToken)
     {
-        var owner = await OwnerAsync(context, callers, cancellationToken);
+        var owner = await CallerUserAsync(context, callers, cancellationToken);
         var thread = await queries.FindAsync(id, cancellationToken);
         if (thread is null || owner is null || await queries.OwnerOfAsync(id, cancellationToken) != owner)
         {
@@ -58,7 +58,7 @@ public static class ThreadsEndpoints
     private static async Task<Results<Ok<List<EventDto>>, NotFound>> EventsAsync(
         Guid id, HttpContext context, WebCallers callers, ThreadQueries queries, CancellationToken cancellationToken, Guid? after = null, int limit = 500)
     {
-        var owner = await OwnerAsync(context, callers, cancellationToken);
+        var owner = await CallerUserAsync(context, callers, cancellationToken);
         if (owner is null || await queries.OwnerOfAsync(id, cancellationToken) != owner)
         {
             return TypedResults.NotFound();
@@ -75,7 +75,7 @@ public static class ThreadsEndpoints
         {
             return WebSignInEndpoints.AntiforgeryRefused(context);
         }
-        var owner = await OwnerAsync(context, callers, cancellationToken);
+        var owner = await CallerUserAsync(context, callers, cancellationToken);
         var thread = await queries.FindAsync(id, cancellationToken);
         if (thread is null || owner is null || await queries.OwnerOfAsync(id, cancellationToken) != owner)
         {

@@ -24,7 +24,7 @@ public static class DirectLineEndpoints
 {
     private const int PageSize = 500;
     private static readonly TimeSpan StreamPoll = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan SessionRecheck = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan SessionRecheck = StreamPoll;
 
     // Direct Line has its own credential, a conversation token, and its own refusal (403 with Direct Line's error body,
     // which Web Chat and directlinejs read); the handlers check it, bound to the conversation in the route.

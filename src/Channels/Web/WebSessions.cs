@@ -121,19 +121,22 @@ public sealed partial class WebSessions(NpgsqlDataSource dataSource, IOptions<We
         return await command.ExecuteScalarAsync(cancellationToken) is not null;
     }
 
-    /// <summary>Ends this browser's session and removes its cookie.</summary>
-    public async Task SignOutAsync(HttpContext context, CancellationToken cancellationToken)
+    /// <summary>Ends this browser's session and removes its cookie; the number of sessions ended (0 or 1).</summary>
+    public async Task<int> SignOutAsync(HttpContext context, CancellationToken cancellationToken)
     {
+        var ended = 0;
         if (context.Request.Cookies[CookieName] is { } secret && LooksLikeSecret(secret))
         {
             await using var command = dataSource.CreateCommand("DELETE FROM web_sessions WHERE secret_hash = $1 RETURNING user_id");
             command.Parameters.Add(new() { Value = Hash(secret) });
             if (await command.ExecuteScalarAsync(cancellationToken) is Guid userId)
             {
-                LogSignedOut(logger, userId, 1);
+                ended = 1;
+                LogSignedOut(logger, userId, ended);
             }
         }
         context.Response.Cookies.Delete(CookieName, CookieOptions(context, null));
+        return ended;
     }
 
     /// <summary>Ends every session of <paramref name="userId"/>, on every browser, and removes this browser's cookie.</summary>

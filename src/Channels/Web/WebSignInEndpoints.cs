@@ -107,8 +107,7 @@ public static class WebSignInEndpoints
         {
             return AntiforgeryRefused(context);
         }
-        await sessions.SignOutAsync(context, cancellationToken);
-        return TypedResults.Ok(new SignedOutDto(1));
+        return TypedResults.Ok(new SignedOutDto(await sessions.SignOutAsync(context, cancellationToken)));
     }
 
     private static async Task<Results<Ok<SignedOutDto>, ProblemHttpResult>> SignOutEverywhereAsync(HttpContext context, WebSessions sessions, CancellationToken cancellationToken)
