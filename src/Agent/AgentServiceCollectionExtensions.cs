@@ -26,6 +26,7 @@ public static class AgentServiceCollectionExtensions
         services.AddScoped<IChatCommand, HelpCommand>();
         services.AddScoped<IChatCommand, NewThreadCommand>();
         services.AddScoped<IChatCommand, ThreadsCommand>();
+        services.AddScoped<IChatCommand, WebCommand>();
         services.AddScoped<IChatCommand, MemoryCommand>();
         services.AddScoped<ICardActionHandler, MemoryActionHandler>();
         services.AddScoped<CommandAgent>();

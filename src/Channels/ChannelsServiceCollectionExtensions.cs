@@ -23,6 +23,16 @@ public static class ChannelsServiceCollectionExtensions
         services.AddSingleton<DirectLineNotifier>();
         services.AddSingleton<IPgNotificationSubscriber>(sp => sp.GetRequiredService<DirectLineNotifier>());
         services.AddSingleton<OwnerAccess>();
+        services.AddSingleton<WebSessions>();
+        services.AddSingleton<WebCallers>();
+        // ASP.NET Core anti-forgery guards the sign-in form (a forged post would sign the victim in as someone else);
+        // calls of a signed-in page carry the session's own token (WebSessions.AntiforgeryToken).
+        services.AddAntiforgery(options =>
+        {
+            options.Cookie.Name = "bot_antiforgery";
+            options.Cookie.SameSite = Microsoft.AspNetCore.Http.SameSiteMode.Strict;
+            options.FormFieldName = WebSignInEndpoints.AntiforgeryField;
+        });
         services.AddSingleton<IChannelSender, WebChannelSender>();
         services.AddSingleton<ILiveUpdateSender, DirectLineLiveUpdates>();
         return services;

@@ -1,4 +1,5 @@
 using Bot.Pipeline.Actions;
+using Bot.Pipeline.SignIn;
 using Bot.Pipeline.Threads;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -11,6 +12,8 @@ public static class PipelineServiceCollectionExtensions
     {
         services.AddOptions<PipelineOptions>().BindConfiguration(PipelineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<PipelineSignals>();
+        services.AddOptions<WebSignInOptions>().BindConfiguration(WebSignInOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<WebSignInLinks>();
         services.AddSingleton<PgNotifier>();
         services.AddSingleton<InboxRecorder>();
         services.AddSingleton<TurnProcessor>();

@@ -28,10 +28,14 @@ public sealed class TurnContext(IncomingMessage message, ChatThread thread, Conv
     public IReadOnlyList<(string Role, EventContent Content)> Events => events;
     public IReadOnlyList<OutgoingMessage> Outgoing => outgoing;
 
-    /// <summary>Answers in the thread: records the assistant event and queues the message for delivery.</summary>
-    public OutgoingMessage Reply(string markdown, IReadOnlyList<MessageButton>? buttons = null, string? streamId = null, Card? card = null, Guid? id = null)
+    /// <summary>
+    /// Answers in the thread: records the assistant event and queues the message for delivery. A reply that carries a
+    /// credential (a one-time sign-in link) passes <paramref name="historyText"/>: the thread's history, and so every
+    /// later prompt and the history API, keep that text instead.
+    /// </summary>
+    public OutgoingMessage Reply(string markdown, IReadOnlyList<MessageButton>? buttons = null, string? streamId = null, Card? card = null, Guid? id = null, string? historyText = null)
     {
-        events.Add((EventRoles.Assistant, new EventContent { Text = markdown, Buttons = buttons }));
+        events.Add((EventRoles.Assistant, new EventContent { Text = historyText ?? markdown, Buttons = buttons }));
         var message = new OutgoingMessage
         {
             Id = id ?? Guid.CreateVersion7(),

@@ -69,7 +69,7 @@ public class AuthorizationTests(AuthorizationTests.EveryChannelFactory host) : I
 
         // The test saw the whole surface: the owner's, each platform's, the probes.
         var patterns = endpoints.Select(e => e.RoutePattern.RawText).ToHashSet();
-        foreach (var expected in new[] { "/", "/index.html", "/api/threads/", "/api/messages", "/slack/events", "/telegram/webhook", "/v3/directline/conversations", "/health/live", "/link/plaid/{code}" })
+        foreach (var expected in new[] { "/", "/index.html", "/api/threads/", "/api/messages", "/slack/events", "/telegram/webhook", "/v3/directline/conversations", "/health/live", "/link/plaid/{code}", "/signin", "/api/session/" })
         {
             Assert.Contains(expected, patterns);
         }
@@ -84,7 +84,7 @@ public class AuthorizationTests(AuthorizationTests.EveryChannelFactory host) : I
         Assert.Equal([OwnerAuthenticationHandler.SchemeName], fallback.AuthenticationSchemes);
     }
 
-    public static TheoryData<string> OwnerOnly => new() { "/", "/index.html", "/api/threads", "/openapi/v1.json", "/no-such-page" };
+    public static TheoryData<string> OwnerOnly => new() { "/", "/index.html", "/api/threads", "/api/session", "/openapi/v1.json", "/no-such-page" };
 
     [Theory]
     [MemberData(nameof(OwnerOnly))]

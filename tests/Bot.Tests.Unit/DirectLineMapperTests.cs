@@ -45,7 +45,7 @@ public class DirectLineMapperTests
     [Fact]
     public void Incoming_message_is_from_the_owner_whatever_id_the_client_claims()
     {
-        var incoming = DirectLineMapper.ToIncoming(Parse(WebChatPost), "conv1", "conv1:x", DateTimeOffset.UnixEpoch);
+        var incoming = DirectLineMapper.ToIncoming(Parse(WebChatPost), "conv1", "conv1:x", DateTimeOffset.UnixEpoch, DirectLineMapper.OwnerId);
         Assert.Equal("owner", incoming.From.PlatformUserId);
         Assert.Equal(new ConversationAddress("web", "conv1"), incoming.Address);
         Assert.Equal(ThreadMode.ConversationIsThread, incoming.ThreadMode);

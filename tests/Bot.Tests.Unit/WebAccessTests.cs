@@ -15,7 +15,20 @@ public class WebAccessTests
     public void Token_grants_its_conversation()
     {
         var tokens = Tokens();
-        Assert.Equal("conv-1", tokens.Validate(tokens.Issue("conv-1")));
+        var grant = tokens.Validate(tokens.Issue(new DirectLineGrant("conv-1")));
+        Assert.Equal(new DirectLineGrant("conv-1"), grant);
+        Assert.Equal("owner", grant!.SenderId);
+    }
+
+    [Fact]
+    public void A_person_token_binds_the_conversation_the_user_and_the_session()
+    {
+        var tokens = Tokens();
+        var user = Guid.CreateVersion7();
+        var session = Guid.CreateVersion7();
+        var grant = tokens.Validate(tokens.Issue(new DirectLineGrant("conv-1", user, session)));
+        Assert.Equal(new DirectLineGrant("conv-1", user, session), grant);
+        Assert.Equal(user.ToString("D"), grant!.SenderId);
     }
 
     [Theory]
@@ -29,7 +42,7 @@ public class WebAccessTests
     public void Tampered_token_grants_nothing()
     {
         var tokens = Tokens();
-        var token = tokens.Issue("conv-1").ToCharArray();
+        var token = tokens.Issue(new DirectLineGrant("conv-1")).ToCharArray();
         token[token.Length / 2] = token[token.Length / 2] == 'A' ? 'B' : 'A';
         Assert.Null(tokens.Validate(new string(token)));
     }
@@ -37,7 +50,7 @@ public class WebAccessTests
     [Fact]
     public void Token_from_another_key_ring_grants_nothing()
     {
-        var other = Tokens().Issue("conv-1");
+        var other = Tokens().Issue(new DirectLineGrant("conv-1"));
         Assert.Null(Tokens().Validate(other));
     }
 

@@ -4,7 +4,7 @@ using Bot.Channels.Web;
 namespace Bot.BotHost.Endpoints;
 
 /// <summary>
-/// The web chat page (<c>/</c> and <c>/index.html</c>), owner-only. Its scripts and styles are plain static files with
+/// The web chat page (<c>/</c> and <c>/index.html</c>), for a signed-in person or the owner. Its scripts and styles are plain static files with
 /// nothing private in them; the page is an endpoint so that authorization covers it. With an access key,
 /// <c>/?key=KEY</c> stores the key in an HTTP-only cookie and redirects to a clean URL, so the key does not stay in the
 /// address bar or history.
@@ -16,8 +16,8 @@ public static class WebPageEndpoints
     public static IEndpointRouteBuilder MapWebPage(this IEndpointRouteBuilder endpoints)
     {
         // GET and HEAD, as the static file middleware that served the page before answered both.
-        endpoints.MapMethods("/", [HttpMethods.Get, HttpMethods.Head], Page).RequireAuthorization(AccessPolicies.Owner).ExcludeFromDescription();
-        endpoints.MapMethods("/" + PageFile, [HttpMethods.Get, HttpMethods.Head], Page).RequireAuthorization(AccessPolicies.Owner).ExcludeFromDescription();
+        endpoints.MapMethods("/", [HttpMethods.Get, HttpMethods.Head], Page).RequireAuthorization(AccessPolicies.Person).ExcludeFromDescription();
+        endpoints.MapMethods("/" + PageFile, [HttpMethods.Get, HttpMethods.Head], Page).RequireAuthorization(AccessPolicies.Person).ExcludeFromDescription();
         return endpoints;
     }
 

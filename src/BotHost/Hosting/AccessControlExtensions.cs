@@ -9,7 +9,8 @@ namespace Bot.BotHost.Hosting;
 /// <summary>
 /// Who may call what, through ASP.NET Core authorization. Every endpoint names a policy (<see cref="AccessPolicies"/>)
 /// or allows anonymous callers with a stated reason (<see cref="AnonymousReason"/>); one that does neither falls to the
-/// fallback policy, which admits only the web chat owner. So a new endpoint is closed unless it says otherwise.
+/// fallback policy, which admits only the web chat owner. So a new endpoint is closed unless it says otherwise. The web
+/// app's own endpoints name <see cref="AccessPolicies.Person"/>: a signed-in person, or the owner.
 /// </summary>
 public static class AccessControlExtensions
 {
@@ -19,10 +20,17 @@ public static class AccessControlExtensions
         // policy asks for (the owner's check does not run on a platform webhook, nor JWT validation on the page).
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, OwnerAuthenticationHandler>(OwnerAuthenticationHandler.SchemeName, null)
-            .AddBotFramework();
+            .AddScheme<AuthenticationSchemeOptions, PersonAuthenticationHandler>(PersonAuthenticationHandler.SchemeName, null)
+            .AddBotFramework()
+            .AddTeamsTab();
         var owner = new AuthorizationPolicyBuilder(OwnerAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build();
+        // The person's scheme first: its challenge only sets the 401, and the owner's then writes what to do.
+        var person = new AuthorizationPolicyBuilder(PersonAuthenticationHandler.SchemeName, OwnerAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build();
+        var signedIn = new AuthorizationPolicyBuilder(PersonAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build();
         services.AddAuthorizationBuilder()
             .AddPolicy(AccessPolicies.Owner, owner)
+            .AddPolicy(AccessPolicies.Person, person)
+            .AddPolicy(AccessPolicies.SignedIn, signedIn)
             .SetFallbackPolicy(owner);
         return services;
     }

@@ -86,9 +86,12 @@ public static class BotHostExtensions
         app.MapWebPage();
         app.MapOpenApi().RequireAuthorization(AccessPolicies.Owner);
         app.MapDirectLine();
+        app.MapWebSignIn();
         app.MapTelegramWebhook();
+        app.MapTelegramMiniApp();
         app.MapSlack();
         app.MapTeams();
+        app.MapTeamsTab();
         app.MapThreadsApi();
         app.MapPlaidLink();
         return app;

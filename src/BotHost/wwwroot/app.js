@@ -2,7 +2,8 @@
 
 // The web chat page: a thread sidebar beside Microsoft Web Chat, which talks to this host's Direct Line 3.0
 // endpoint. Web threads open in Web Chat (the stream replays their history); threads of other channels are shown
-// read-only from /api/threads/{id}/events.
+// read-only from /api/threads/{id}/events. A person signed in with a /web link sees their own threads and can sign
+// out; the page's state-changing calls carry the session's anti-forgery header (from /api/session).
 (() => {
   const STORAGE_KEY = 'finance-bot:open-conversation';
   const REFRESH_MS = 5000;
@@ -37,6 +38,10 @@
     history: byTestId('history'),
     historyNote: byTestId('history-note'),
     historyList: byTestId('history-list'),
+    session: byTestId('session'),
+    sessionWho: byTestId('session-who'),
+    signOut: byTestId('sign-out'),
+    signOutEverywhere: byTestId('sign-out-everywhere'),
   };
 
   const WebChat = window.WebChat;
@@ -51,6 +56,8 @@
     navigation: 0,
     // Web Chat mounts, used as its React key.
     session: 0,
+    // Who uses the page (GET /api/session): { kind: 'person' | 'owner', displayName, antiforgeryToken, antiforgeryHeader }.
+    caller: null,
   };
 
   // ---- helpers
@@ -72,7 +79,9 @@
   }
 
   async function request(method, url) {
-    const response = await fetch(url, { method, headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+    const headers = { Accept: 'application/json' };
+    if (method !== 'GET' && state.caller?.antiforgeryToken) headers[state.caller.antiforgeryHeader] = state.caller.antiforgeryToken;
+    const response = await fetch(url, { method, headers, credentials: 'same-origin' });
     if (!response.ok) throw new Error(await errorText(response));
     return response.json();
   }
@@ -332,9 +341,44 @@
     focusSendBox();
   }
 
+  // ---- session
+
+  function showSession() {
+    const caller = state.caller;
+    if (caller?.kind !== 'person') return;
+    ui.sessionWho.textContent = caller.displayName ? `Signed in as ${caller.displayName}` : 'Signed in';
+    ui.session.hidden = false;
+  }
+
+  async function signOut(everywhere) {
+    ui.signOut.disabled = true;
+    ui.signOutEverywhere.disabled = true;
+    try {
+      await request('POST', everywhere ? '/api/session/signout-everywhere' : '/api/session/signout');
+    } catch (error) {
+      ui.signOut.disabled = false;
+      ui.signOutEverywhere.disabled = false;
+      showNotice(`Could not sign out: ${error.message}`);
+      return;
+    }
+    closeChat(state.open);
+    state.open = null;
+    location.assign('/signin');
+  }
+
   // ---- start
 
   async function start() {
+    ui.signOut.addEventListener('click', () => signOut(false));
+    ui.signOutEverywhere.addEventListener('click', () => signOut(true));
+    try {
+      state.caller = await request('GET', '/api/session');
+    } catch (error) {
+      showNotice(`Could not tell who is signed in: ${error.message}`, 'Reload', () => location.reload());
+      return;
+    }
+    showSession();
+
     ui.newThread.addEventListener('click', newThread);
     ui.list.addEventListener('click', (event) => {
       const button = event.target.closest('button[data-thread-id]');

@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Bot.Channels.Teams;
@@ -15,7 +14,7 @@ namespace Bot.Channels.Teams;
 /// (<see cref="TeamsTabAuthentication"/>, behind the <see cref="AccessPolicies.TeamsTab"/> policy). The token's
 /// <c>oid</c> must be a Teams account the bot knows (the person has chatted with it), and signs in as its person.
 /// </summary>
-public static partial class TeamsTabEndpoints
+public static class TeamsTabEndpoints
 {
     public const string Path = "/auth/teams";
 
@@ -29,18 +28,14 @@ public static partial class TeamsTabEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> SignInAsync(HttpContext context, ThreadQueries queries, IWebSignIn signIn, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task<IResult> SignInAsync(HttpContext context, ThreadQueries queries, WebSessions sessions, CancellationToken cancellationToken)
     {
         var objectId = context.User.FindFirst(TeamsTabAuthentication.ObjectIdClaim)!.Value;
         if (await queries.UserForIdentityAsync(TeamsMapper.ChannelName, objectId, cancellationToken) is not { } userId)
         {
             return Refusals.Problem(context, StatusCodes.Status403Forbidden, "this Teams account has not chatted with the bot yet: send it a message, then open the tab again");
         }
-        await signIn.SignInAsync(context, userId, "teams-tab", cancellationToken);
-        LogSignedIn(loggers.CreateLogger(typeof(TeamsTabEndpoints).FullName!), userId);
+        await sessions.SignInAsync(context, userId, WebSessions.TeamsTabMethod, cancellationToken);
         return Results.NoContent();
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Signed in person {UserId} from the Teams personal tab")]
-    private static partial void LogSignedIn(ILogger logger, Guid userId);
 }

@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Bot.Channels.Telegram;
@@ -19,7 +18,7 @@ public sealed record TelegramMiniAppSignIn(string? InitData);
 /// recent; the Telegram account must be one the bot already knows (it has written to the bot), and signs in as the
 /// person that account belongs to.
 /// </summary>
-public static partial class TelegramMiniAppEndpoints
+public static class TelegramMiniAppEndpoints
 {
     public const string Path = "/auth/telegram";
 
@@ -40,9 +39,8 @@ public static partial class TelegramMiniAppEndpoints
         TelegramMiniAppSignIn body,
         IOptions<TelegramOptions> options,
         ThreadQueries queries,
-        IWebSignIn signIn,
+        WebSessions sessions,
         TimeProvider clock,
-        ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
         var settings = options.Value;
@@ -56,11 +54,7 @@ public static partial class TelegramMiniAppEndpoints
         {
             return Refusals.Problem(context, StatusCodes.Status403Forbidden, "this Telegram account has not written to the bot yet: send it /start, then open the app again");
         }
-        await signIn.SignInAsync(context, userId, "telegram-mini-app", cancellationToken);
-        LogSignedIn(loggers.CreateLogger(typeof(TelegramMiniAppEndpoints).FullName!), userId);
+        await sessions.SignInAsync(context, userId, WebSessions.TelegramMiniAppMethod, cancellationToken);
         return Results.NoContent();
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Signed in person {UserId} from the Telegram Mini App")]
-    private static partial void LogSignedIn(ILogger logger, Guid userId);
 }

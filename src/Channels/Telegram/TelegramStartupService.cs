@@ -16,7 +16,7 @@ namespace Bot.Channels.Telegram;
 /// <c>setWebhook</c>.
 /// </summary>
 public sealed class TelegramStartupService(
-    ITelegramBotClient client, TelegramBotInfo botInfo, IOptions<TelegramOptions> options, IOptions<Web.WebOptions> web, ILogger<TelegramStartupService> logger)
+    ITelegramBotClient client, TelegramBotInfo botInfo, IOptions<TelegramOptions> options, IOptions<Bot.Pipeline.SignIn.WebSignInOptions> web, ILogger<TelegramStartupService> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -64,12 +64,12 @@ public sealed class TelegramStartupService(
     }
 
     /// <summary>
-    /// The Mini App's address: the web app's root, marked so the page knows to sign in with initData. Telegram opens
+    /// The Mini App's address: the web app's entry page that signs in with Telegram's initData. Telegram opens
     /// only https Mini Apps; a loopback http address is allowed for local testing against a local Bot API.
     /// </summary>
     public static string? MiniAppUrl(string? publicBaseUrl) =>
         Uri.TryCreate(publicBaseUrl, UriKind.Absolute, out var baseUri) && (baseUri.Scheme == Uri.UriSchemeHttps || baseUri.IsLoopback)
-            ? baseUri.ToString().TrimEnd('/') + "/?via=telegram"
+            ? baseUri.ToString().TrimEnd('/') + "/telegram-app.html"
             : null;
 
     /// <summary>The command list, embedded from manifests/telegram/commands.json.</summary>

@@ -1,3 +1,4 @@
+using Stopwatch = System.Diagnostics.Stopwatch;
 using System.Globalization;
 using System.Net.WebSockets;
 using System.Text;
@@ -5,6 +6,7 @@ using System.Text.Json;
 using Bot.Pipeline;
 using Bot.Channels.Access;
 using Bot.Channels.Inbound;
+using Bot.Channels.BotFramework;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -23,19 +25,20 @@ public static class DirectLineEndpoints
 {
     private const int PageSize = 500;
     private static readonly TimeSpan StreamPoll = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan SessionRecheck = StreamPoll;
 
     // Direct Line has its own credential, a conversation token, and its own refusal (403 with Direct Line's error body,
     // which Web Chat and directlinejs read); the handlers check it, bound to the conversation in the route.
     private const string TokenInHandler = "Direct Line: the handler checks the conversation token (bearer or ?t=) against the route's conversation, 403 in Direct Line's error shape";
-    private const string OwnerInHandler = "Direct Line: the handler lets only the web chat owner (OwnerAccess) mint a token, 403 in Direct Line's error shape";
-    private const string TokenOrOwnerInHandler = "Direct Line: the handler accepts a conversation token, else only the web chat owner (OwnerAccess) starts one, 403 in Direct Line's error shape";
+    private const string OwnerInHandler = "Direct Line: the handler lets only a signed-in person (session cookie and anti-forgery header) or the web chat owner (OwnerAccess) mint a token, 403 in Direct Line's error shape";
+    private const string TokenOrOwnerInHandler = "Direct Line: the handler accepts a conversation token, else only a signed-in person (session cookie and anti-forgery header) or the web chat owner (OwnerAccess) starts one, 403 in Direct Line's error shape";
 
     public static IEndpointRouteBuilder MapDirectLine(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/v3/directline").ExcludeFromDescription();
         // Each endpoint says so itself (not the group), so a new Direct Line endpoint falls to the owner-only fallback.
         group.MapPost("/tokens/generate", GenerateTokenAsync).AllowAnonymous(OwnerInHandler);
-        group.MapPost("/tokens/refresh", RefreshToken).AllowAnonymous(TokenInHandler);
+        group.MapPost("/tokens/refresh", RefreshTokenAsync).AllowAnonymous(TokenInHandler);
         group.MapPost("/conversations", StartConversationAsync).AllowAnonymous(TokenOrOwnerInHandler);
         group.MapGet("/conversations/{conversationId}", ReconnectAsync).AllowAnonymous(TokenInHandler);
         group.MapGet("/conversations/{conversationId}/activities", GetActivitiesAsync).AllowAnonymous(TokenInHandler);
@@ -49,53 +52,87 @@ public static class DirectLineEndpoints
         return endpoints;
     }
 
-    /// <summary>The conversation a request's token grants, checked against the route's conversation id.</summary>
-    internal static string? Authorize(HttpContext context, DirectLineTokens tokens, string? conversationId = null)
+    /// <summary>
+    /// What a request's token grants, checked against the route's conversation id; a person's token also needs the
+    /// session it was minted in to be live, so signing out (everywhere) ends the tokens of that session.
+    /// </summary>
+    internal static async Task<DirectLineGrant?> AuthorizeAsync(HttpContext context, DirectLineTokens tokens, string? conversationId = null)
     {
         var token = OwnerAccess.BearerToken(context.Request) ?? context.Request.Query["t"].ToString();
-        var granted = tokens.Validate(token);
-        return granted is not null && (conversationId is null || string.Equals(granted, conversationId, StringComparison.Ordinal)) ? granted : null;
+        var grant = tokens.Validate(token);
+        if (grant is null || (conversationId is not null && !string.Equals(grant.Conversation, conversationId, StringComparison.Ordinal)))
+        {
+            return null;
+        }
+        return await IsLiveAsync(context, grant, context.RequestAborted) ? grant : null;
     }
 
-    private static async Task<IResult> GenerateTokenAsync(HttpContext context, OwnerAccess owner, DirectLineStore store, DirectLineTokens tokens, CancellationToken cancellationToken)
+    private static async Task<bool> IsLiveAsync(HttpContext context, DirectLineGrant grant, CancellationToken cancellationToken) =>
+        grant is not { SessionId: { } session, UserId: { } user }
+        || await context.RequestServices.GetRequiredService<WebSessions>().IsActiveAsync(session, user, cancellationToken);
+
+    /// <summary>
+    /// A new conversation for the caller of the web app: a signed-in person (who must send the page's anti-forgery
+    /// header, since the session cookie alone would let another site's form through) or the owner. Null when refused.
+    /// </summary>
+    private static async Task<(DirectLineGrant? Grant, IResult? Refusal)> NewConversationForCallerAsync(
+        HttpContext context, DirectLineStore store, CancellationToken cancellationToken)
     {
-        if (!owner.IsOwner(context))
+        var caller = await context.RequestServices.GetRequiredService<WebCallers>().IdentifyAsync(context);
+        if (caller is null)
         {
-            return DirectLineErrors.Forbidden(context);
+            return (null, DirectLineErrors.Forbidden(context));
+        }
+        if (caller.IsPerson && !WebSessions.HasAntiforgeryToken(context))
+        {
+            return (null, DirectLineErrors.Refused(context, StatusCodes.Status403Forbidden, "BadArgument", "The request lacks the web app's anti-forgery header."));
+        }
+        if (caller.PersonUserId is { } user)
+        {
+            await store.EnsurePersonIdentityAsync(user, cancellationToken);
         }
         var address = await store.CreateConversationAsync(cancellationToken);
-        return Results.Ok(new { conversationId = address, token = tokens.Issue(address), expires_in = (int)tokens.Lifetime.TotalSeconds });
+        return (new DirectLineGrant(address, caller.PersonUserId, caller.SessionId), null);
     }
 
-    private static IResult RefreshToken(HttpContext context, DirectLineTokens tokens)
+    private static async Task<IResult> GenerateTokenAsync(HttpContext context, DirectLineStore store, DirectLineTokens tokens, CancellationToken cancellationToken)
     {
-        var address = Authorize(context, tokens);
-        return address is null
+        var (grant, refusal) = await NewConversationForCallerAsync(context, store, cancellationToken);
+        return grant is null
+            ? refusal!
+            : Results.Ok(new { conversationId = grant.Conversation, token = tokens.Issue(grant), expires_in = (int)tokens.Lifetime.TotalSeconds });
+    }
+
+    private static async Task<IResult> RefreshTokenAsync(HttpContext context, DirectLineTokens tokens)
+    {
+        var grant = await AuthorizeAsync(context, tokens);
+        return grant is null
             ? DirectLineErrors.Forbidden(context)
-            : Results.Ok(new { conversationId = address, token = tokens.Issue(address), expires_in = (int)tokens.Lifetime.TotalSeconds });
+            : Results.Ok(new { conversationId = grant.Conversation, token = tokens.Issue(grant), expires_in = (int)tokens.Lifetime.TotalSeconds });
     }
 
-    private static async Task<IResult> StartConversationAsync(HttpContext context, OwnerAccess owner, DirectLineStore store, DirectLineTokens tokens, CancellationToken cancellationToken)
+    private static async Task<IResult> StartConversationAsync(HttpContext context, DirectLineStore store, DirectLineTokens tokens, CancellationToken cancellationToken)
     {
-        // With a token from tokens/generate the conversation already exists; otherwise the owner starts a new one.
-        var address = Authorize(context, tokens);
+        // With a token from tokens/generate the conversation already exists; otherwise the web app's caller starts a new one.
+        var grant = await AuthorizeAsync(context, tokens);
         var created = false;
-        if (address is null)
+        if (grant is null)
         {
-            if (!owner.IsOwner(context))
+            (grant, var refusal) = await NewConversationForCallerAsync(context, store, cancellationToken);
+            if (grant is null)
             {
-                return DirectLineErrors.Forbidden(context);
+                return refusal!;
             }
-            address = await store.CreateConversationAsync(cancellationToken);
             created = true;
         }
-        var body = ConversationBody(context, tokens, address, watermark: null);
+        var body = ConversationBody(context, tokens, grant, watermark: null);
         return created ? Results.Json(body, statusCode: StatusCodes.Status201Created) : Results.Ok(body);
     }
 
     private static async Task<IResult> ReconnectAsync(HttpContext context, string conversationId, DirectLineTokens tokens, DirectLineStore store, CancellationToken cancellationToken)
     {
-        if (Authorize(context, tokens, conversationId) is null)
+        var grant = await AuthorizeAsync(context, tokens, conversationId);
+        if (grant is null)
         {
             return DirectLineErrors.Forbidden(context);
         }
@@ -103,12 +140,13 @@ public static class DirectLineEndpoints
         {
             return DirectLineErrors.Error(StatusCodes.Status404NotFound, "BadArgument", "Conversation not found.");
         }
-        return Results.Ok(ConversationBody(context, tokens, conversationId, context.Request.Query["watermark"].ToString()));
+        return Results.Ok(ConversationBody(context, tokens, grant, context.Request.Query["watermark"].ToString()));
     }
 
-    private static object ConversationBody(HttpContext context, DirectLineTokens tokens, string address, string? watermark)
+    private static object ConversationBody(HttpContext context, DirectLineTokens tokens, DirectLineGrant grant, string? watermark)
     {
-        var token = tokens.Issue(address);
+        var address = grant.Conversation;
+        var token = tokens.Issue(grant);
         var request = context.Request;
         var scheme = request.IsHttps ? "wss" : "ws";
         var streamUrl = $"{scheme}://{request.Host}{request.PathBase}/v3/directline/conversations/{address}/stream?t={Uri.EscapeDataString(token)}";
@@ -121,7 +159,7 @@ public static class DirectLineEndpoints
 
     private static async Task<IResult> GetActivitiesAsync(HttpContext context, string conversationId, DirectLineTokens tokens, DirectLineStore store, CancellationToken cancellationToken)
     {
-        if (Authorize(context, tokens, conversationId) is null)
+        if (await AuthorizeAsync(context, tokens, conversationId) is null)
         {
             return DirectLineErrors.Forbidden(context);
         }
@@ -158,7 +196,8 @@ public static class DirectLineEndpoints
             await DirectLineErrors.Refused(context, StatusCodes.Status400BadRequest, "BadArgument", "This endpoint takes a WebSocket upgrade.").ExecuteAsync(context);
             return;
         }
-        if (Authorize(context, tokens, conversationId) is null)
+        var grant = await AuthorizeAsync(context, tokens, conversationId);
+        if (grant is null)
         {
             await DirectLineErrors.Forbidden(context).ExecuteAsync(context);
             return;
@@ -173,10 +212,20 @@ public static class DirectLineEndpoints
         using var subscription = notifier.Subscribe(conversationId);
         using var closing = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         var receiving = DrainUntilClosedAsync(socket, closing);
+        var sessionChecked = Stopwatch.GetTimestamp();
         try
         {
             while (!closing.IsCancellationRequested && socket.State == WebSocketState.Open)
             {
+                // A person's stream ends soon after their session does (signed out, or out everywhere).
+                if (grant.SessionId is not null && Stopwatch.GetElapsedTime(sessionChecked) >= SessionRecheck)
+                {
+                    if (!await IsLiveAsync(context, grant, closing.Token))
+                    {
+                        break;
+                    }
+                    sessionChecked = Stopwatch.GetTimestamp();
+                }
                 // Live activities first (they precede the stored reply that completes them), without a watermark.
                 while (subscription.Live.TryDequeue(out var live))
                 {

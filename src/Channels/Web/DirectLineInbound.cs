@@ -16,11 +16,16 @@ internal sealed class DirectLineInbound(string conversationId, DirectLineTokens 
     : IInboundEndpoint<Activity>
 {
     private DateTimeOffset received;
+    private DirectLineGrant? grant;
 
     public long MaxBodyBytes => options.MaxActivityBytes;
 
-    public ValueTask<IResult?> VerifyHeadersAsync(HttpContext context, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(DirectLineEndpoints.Authorize(context, tokens, conversationId) is null ? DirectLineErrors.Forbidden(context) : null);
+    /// <summary>The token (a header or the query) is checked before a byte of the body is read; it also names the sender.</summary>
+    public async ValueTask<IResult?> VerifyHeadersAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        grant = await DirectLineEndpoints.AuthorizeAsync(context, tokens, conversationId);
+        return grant is null ? DirectLineErrors.Forbidden(context) : null;
+    }
 
     public IResult? VerifyBody(HttpContext context, byte[] body) => null;
 
@@ -52,7 +57,7 @@ internal sealed class DirectLineInbound(string conversationId, DirectLineTokens 
         var clientId = DirectLineMapper.ClientActivityId(activity) ?? activity.Id;
         var eventId = conversationId + ":" + (clientId ?? Guid.CreateVersion7().ToString("N"));
         received = clock.GetUtcNow();
-        var incoming = DirectLineMapper.ToIncoming(activity, conversationId, eventId, received) with { OmittedTextLength = omitted };
+        var incoming = DirectLineMapper.ToIncoming(activity, conversationId, eventId, received, grant!.SenderId) with { OmittedTextLength = omitted };
         var echoed = activity;
         return ValueTask.FromResult(InboundMapping.Record(incoming, inboxId =>
         {

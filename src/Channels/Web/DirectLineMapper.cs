@@ -37,12 +37,15 @@ public static class DirectLineMapper
         return new ActionInvoke(name.GetString()!, data);
     }
 
-    public static IncomingMessage ToIncoming(Activity activity, string conversationAddress, string eventId, DateTimeOffset receivedAt) => new()
+    /// <summary>
+    /// <paramref name="senderId"/> is who the token was minted for (<see cref="DirectLineGrant.SenderId"/>): a signed-in
+    /// person or the owner. Whatever id the client claims in <c>from</c> is ignored.
+    /// </summary>
+    public static IncomingMessage ToIncoming(Activity activity, string conversationAddress, string eventId, DateTimeOffset receivedAt, string senderId) => new()
     {
         Address = new ConversationAddress(DirectLineStore.ChannelName, conversationAddress),
         EventId = eventId,
-        // The web chat has one local owner: whatever id the client claims, the sender is the owner.
-        From = new Sender(OwnerId, activity.From?.Name),
+        From = new Sender(senderId, activity.From?.Name),
         Text = activity.Text,
         Action = ActionFrom(activity),
         ThreadMode = ThreadMode.ConversationIsThread,

@@ -44,6 +44,33 @@ public sealed class DirectLineStore(NpgsqlDataSource dataSource, PgNotifier noti
         return address;
     }
 
+    /// <summary>
+    /// A signed-in person's platform id in the web channel: their user id as PostgreSQL prints a uuid. The identity
+    /// (<c>web</c>, that id) points at their user, so what they write on the web lands in their own threads.
+    /// </summary>
+    public static string PersonSenderId(Guid userId) => userId.ToString("D");
+
+    /// <summary>
+    /// Makes sure the web identity of <paramref name="userId"/> exists and points at that user, before a token lets the
+    /// person write (the recorder would otherwise make a new user for an identity it has never seen).
+    /// </summary>
+    public async Task EnsurePersonIdentityAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        await using var command = dataSource.CreateCommand(
+            """
+            INSERT INTO channel_identities (id, user_id, channel, platform_user_id, display_name, created_at)
+            SELECT $1, u.id, $2, $3, u.display_name, $4 FROM users u WHERE u.id = $5
+            ON CONFLICT (channel, platform_user_id) DO NOTHING
+            """);
+        command.Parameters.Add(new() { Value = Guid.CreateVersion7(now) });
+        command.Parameters.Add(new() { Value = ChannelName });
+        command.Parameters.Add(new() { Value = PersonSenderId(userId) });
+        command.Parameters.Add(new() { Value = now });
+        command.Parameters.Add(new() { Value = userId });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public async Task<bool> ExistsAsync(string address, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("SELECT 1 FROM conversations WHERE channel = $1 AND address = $2");

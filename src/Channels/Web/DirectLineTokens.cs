@@ -5,8 +5,9 @@ using Microsoft.Extensions.Options;
 namespace Bot.Channels.Web;
 
 /// <summary>
-/// Direct Line tokens: the conversation id, encrypted and signed with the shared Data Protection key ring and
-/// stamped with an expiry, so any replica can check one without a lookup.
+/// Direct Line tokens: the grant (conversation, and for a signed-in person their user and session), encrypted and
+/// signed with the shared Data Protection key ring and stamped with an expiry, so any replica can check one without a
+/// lookup (a person's token also needs its session to be live: <see cref="WebSessions.IsActiveAsync"/>).
 /// </summary>
 public sealed class DirectLineTokens(IDataProtectionProvider provider, IOptions<WebOptions> options)
 {
@@ -15,10 +16,10 @@ public sealed class DirectLineTokens(IDataProtectionProvider provider, IOptions<
 
     public TimeSpan Lifetime => TimeSpan.FromMinutes(options.Value.TokenMinutes);
 
-    public string Issue(string conversationAddress) => protector.Protect(conversationAddress, Lifetime);
+    public string Issue(DirectLineGrant grant) => protector.Protect(grant.ToPayload(), Lifetime);
 
-    /// <summary>The conversation a token grants, or null for a forged, damaged or expired token.</summary>
-    public string? Validate(string? token)
+    /// <summary>What a token grants, or null for a forged, damaged or expired token.</summary>
+    public DirectLineGrant? Validate(string? token)
     {
         if (string.IsNullOrEmpty(token) || token.Length > 4096)
         {
@@ -26,7 +27,7 @@ public sealed class DirectLineTokens(IDataProtectionProvider provider, IOptions<
         }
         try
         {
-            return protector.Unprotect(token);
+            return DirectLineGrant.FromPayload(protector.Unprotect(token));
         }
         catch (CryptographicException)
         {

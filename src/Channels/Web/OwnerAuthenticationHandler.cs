@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using Bot.Pipeline.SignIn;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -13,13 +14,15 @@ namespace Bot.Channels.Web;
 /// counts, so the page can turn it into the cookie and redirect. A refusal is a 401 that says what to do.
 /// </summary>
 public sealed class OwnerAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> schemes, ILoggerFactory loggers, UrlEncoder encoder, OwnerAccess access, IOptions<WebOptions> web)
+    IOptionsMonitor<AuthenticationSchemeOptions> schemes, ILoggerFactory loggers, UrlEncoder encoder, OwnerAccess access, IOptions<WebOptions> web,
+    IOptions<WebSignInOptions> signIn)
     : AuthenticationHandler<AuthenticationSchemeOptions>(schemes, loggers, encoder)
 {
     public const string SchemeName = "Owner";
 
     public const string LoopbackOnlyRefusal = "This web chat answers only on this machine.";
     public const string AccessKeyRefusal = "This web chat needs its access key: open /?key=YOUR_KEY once (Web:AccessKey).";
+    public const string SignInHint = " Or sign in: send /web to the assistant in your chat app, and open the link it sends you.";
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -33,8 +36,13 @@ public sealed class OwnerAuthenticationHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Response.HasStarted)
+        {
+            return;
+        }
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.ContentType = "text/plain; charset=utf-8";
-        await Response.WriteAsync(string.IsNullOrEmpty(web.Value.AccessKey) ? LoopbackOnlyRefusal : AccessKeyRefusal);
+        var refusal = string.IsNullOrEmpty(web.Value.AccessKey) ? LoopbackOnlyRefusal : AccessKeyRefusal;
+        await Response.WriteAsync(signIn.Value.CanMakeLinks ? refusal + SignInHint : refusal);
     }
 }

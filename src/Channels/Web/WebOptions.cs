@@ -21,12 +21,6 @@ public sealed class WebOptions
     [Range(1024, 4 * 1024 * 1024)]
     public int MaxActivityBytes { get; set; } = 64 * 1024;
 
-    /// <summary>
-    /// The public address of this service (scheme, host, optional path), used in links the bot sends: one-time sign-in
-    /// links and the Telegram Mini App's menu button. Unset, nothing that needs a public address is offered.
-    /// </summary>
-    public string? PublicBaseUrl { get; set; }
-
     /// <summary>The assistant's display name in the chat.</summary>
     [Required]
     public string BotName { get; set; } = "Finance assistant";

@@ -45,7 +45,7 @@ public class TeamsManifestTests
             var manifestPath = Path.Combine(folder.FullName, "manifest.json");
             using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(manifestPath));
             var tab = manifest.RootElement.GetProperty("staticTabs")[0];
-            Assert.Equal("https://money.example.org/app/?via=teams", tab.GetProperty("contentUrl").GetString());
+            Assert.Equal("https://money.example.org/app/teams-tab.html", tab.GetProperty("contentUrl").GetString());
             Assert.Equal("personal", tab.GetProperty("scopes")[0].GetString());
             Assert.Equal("money.example.org", manifest.RootElement.GetProperty("validDomains")[0].GetString());
             var sso = manifest.RootElement.GetProperty("webApplicationInfo");

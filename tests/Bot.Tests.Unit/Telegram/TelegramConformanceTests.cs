@@ -24,13 +24,13 @@ public class TelegramConformanceTests
         { "setWebhook", TelegramRequests.SetWebhook("https://example.com/telegram/webhook", "s3cret") },
         { "deleteWebhook", TelegramRequests.DeleteWebhook() },
         { "getMe", TelegramRequests.GetMe() },
-        { "setChatMenuButton", TelegramRequests.SetMiniAppMenuButton("Open app", "https://example.com/?via=telegram") },
+        { "setChatMenuButton", TelegramRequests.SetMiniAppMenuButton("Open app", "https://example.com/telegram-app.html") },
     };
 
     [Fact]
     public void The_menu_button_is_a_MenuButtonWebApp_as_the_spec_describes_it()
     {
-        var sent = JsonSerializer.SerializeToElement(TelegramRequests.SetMiniAppMenuButton("Open app", "https://example.com/?via=telegram"), JsonBotAPI.Options);
+        var sent = JsonSerializer.SerializeToElement(TelegramRequests.SetMiniAppMenuButton("Open app", "https://example.com/telegram-app.html"), JsonBotAPI.Options);
         var button = sent.GetProperty("menu_button");
         var spec = Spec.GetProperty("types").GetProperty("MenuButtonWebApp").GetProperty("fields").EnumerateArray().ToList();
         foreach (var property in button.EnumerateObject())
@@ -39,14 +39,14 @@ public class TelegramConformanceTests
         }
         Assert.Equal("web_app", button.GetProperty("type").GetString()); // "Type of the button, must be web_app"
         Assert.Equal("Open app", button.GetProperty("text").GetString());
-        Assert.Equal("https://example.com/?via=telegram", button.GetProperty("web_app").GetProperty("url").GetString());
+        Assert.Equal("https://example.com/telegram-app.html", button.GetProperty("web_app").GetProperty("url").GetString());
         Assert.False(sent.TryGetProperty("chat_id", out _)); // no chat: the bot's default button, for every private chat
     }
 
     [Theory]
-    [InlineData("https://bot.example.com", "https://bot.example.com/?via=telegram")]
-    [InlineData("https://bot.example.com/finance/", "https://bot.example.com/finance/?via=telegram")]
-    [InlineData("http://127.0.0.1:5080", "http://127.0.0.1:5080/?via=telegram")]
+    [InlineData("https://bot.example.com", "https://bot.example.com/telegram-app.html")]
+    [InlineData("https://bot.example.com/finance/", "https://bot.example.com/finance/telegram-app.html")]
+    [InlineData("http://127.0.0.1:5080", "http://127.0.0.1:5080/telegram-app.html")]
     [InlineData("http://bot.example.com", null)] // Telegram opens only https Mini Apps
     [InlineData(null, null)]
     [InlineData("not a url", null)]
