@@ -106,9 +106,10 @@ public sealed class ChannelSignInTests(ChannelSignInHost host) : IClassFixture<C
     [Fact]
     public async Task Telegram_initData_signs_in_the_person_that_account_belongs_to()
     {
-        var user = await host.PersonWithAccountAsync("Tess", "telegram", "7001");
+        var account = Random.Shared.NextInt64(100_000, 1_000_000_000);
+        var user = await host.PersonWithAccountAsync("Tess", "telegram", account.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var browser = host.NewBrowser();
-        using var response = await PostInitDataAsync(browser, Sign(7001, DateTimeOffset.UtcNow, ChannelSignInHost.TelegramToken));
+        using var response = await PostInitDataAsync(browser, Sign(account, DateTimeOffset.UtcNow, ChannelSignInHost.TelegramToken));
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         var session = await browser.SessionAsync();
         Assert.Equal("person", session.GetProperty("kind").GetString());
@@ -126,14 +127,16 @@ public sealed class ChannelSignInTests(ChannelSignInHost host) : IClassFixture<C
     [InlineData("empty", HttpStatusCode.Unauthorized, "empty")]
     public async Task Telegram_initData_that_proves_nothing_signs_nobody_in(string kind, HttpStatusCode status, string problem)
     {
-        await host.PersonWithAccountAsync("Known", "telegram", "7002");
+        var known = Random.Shared.NextInt64(100_000, 1_000_000_000); // each case a person of its own
+        await host.PersonWithAccountAsync("Known", "telegram", known.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var now = DateTimeOffset.UtcNow;
         var initData = kind switch
         {
-            "forged" => Sign(7002, now, ChannelSignInHost.TelegramToken).Replace("7002", "7003", StringComparison.Ordinal),
-            "other bot" => Sign(7002, now, "999:another-bots-token"),
-            "stale" => Sign(7002, now.AddHours(-2), ChannelSignInHost.TelegramToken),
-            "stranger" => Sign(7999, now, ChannelSignInHost.TelegramToken),
+            // The signed user id changed: somebody else's account claimed with this account's signature.
+            "forged" => Sign(known, now, ChannelSignInHost.TelegramToken).Replace("%3A" + known, "%3A" + (known + 1), StringComparison.Ordinal),
+            "other bot" => Sign(known, now, "999:another-bots-token"),
+            "stale" => Sign(known, now.AddHours(-2), ChannelSignInHost.TelegramToken),
+            "stranger" => Sign(known + 1, now, ChannelSignInHost.TelegramToken),
             _ => string.Empty,
         };
         var sessions = await host.Database.CountAsync("SELECT count(*) FROM web_sessions");
