@@ -17,6 +17,17 @@ public static partial class Sql
         return command;
     }
 
+    /// <summary>A command that runs on a connection of its own from the pool, with positional parameters as in <see cref="Command(string, object?[])"/>.</summary>
+    public static NpgsqlCommand Command(NpgsqlDataSource dataSource, string sql, params object?[] values)
+    {
+        var command = dataSource.CreateCommand(sql);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(value as NpgsqlParameter ?? new NpgsqlParameter { Value = value ?? DBNull.Value });
+        }
+        return command;
+    }
+
     public static NpgsqlParameter Jsonb(string json) => new() { Value = WithoutNul(json), NpgsqlDbType = NpgsqlDbType.Jsonb };
 
     /// <summary>

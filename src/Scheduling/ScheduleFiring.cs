@@ -80,9 +80,8 @@ public sealed partial class ScheduleFiring(
         NpgsqlConnection connection, NpgsqlTransaction transaction, Guid scheduleId, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            """
-            SELECT s.user_id, s.conversation_id, s.title, s.prompt, s.cron, s.interval_seconds, s.time_zone, s.description,
-                   s.starts_at, s.enabled, s.last_fire_at, c.channel, c.address, c.is_group,
+            $"""
+            SELECT {ScheduleRows.Columns}, c.channel, c.address, c.is_group,
                    (SELECT i.platform_user_id FROM channel_identities i
                     WHERE i.user_id = s.user_id AND i.channel = c.channel ORDER BY i.created_at LIMIT 1)
             FROM schedules s JOIN conversations c ON c.id = s.conversation_id
@@ -95,22 +94,9 @@ public sealed partial class ScheduleFiring(
         {
             return null;
         }
-        var schedule = new Schedule
-        {
-            Id = scheduleId,
-            UserId = reader.GetGuid(0),
-            ConversationId = reader.GetGuid(1),
-            Title = reader.GetString(2),
-            Prompt = reader.GetString(3),
-            Cron = reader.IsDBNull(4) ? null : reader.GetString(4),
-            IntervalSeconds = reader.IsDBNull(5) ? null : reader.GetInt32(5),
-            TimeZone = reader.GetString(6),
-            Description = reader.GetString(7),
-            StartsAt = reader.GetFieldValue<DateTimeOffset>(8),
-            Enabled = reader.GetBoolean(9),
-            LastFireAt = reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
-        };
-        return (schedule, reader.GetString(11), reader.GetString(12), reader.GetBoolean(13), reader.IsDBNull(14) ? null : reader.GetString(14));
+        var schedule = ScheduleRows.Read(reader);
+        const int first = ScheduleRows.Count;
+        return (schedule, reader.GetString(first), reader.GetString(first + 1), reader.GetBoolean(first + 2), reader.IsDBNull(first + 3) ? null : reader.GetString(first + 3));
     }
 
     /// <summary>Records the run's message through the inbox's door, then the run row and the schedule's last firing, in the caller's transaction.</summary>

@@ -1,9 +1,8 @@
-using Bot.Storage;
 using Bot.Storage.Entities;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Npgsql;
+using static Bot.Pipeline.Sql;
 
 namespace Bot.Scheduling;
 
@@ -12,7 +11,7 @@ namespace Bot.Scheduling;
 /// trigger with no enabled schedule behind it is removed, and a trigger whose rule (cron, zone, interval) differs
 /// is rebuilt. Replicas starting together may both do it; each change is an idempotent upsert or delete.
 /// </summary>
-public sealed partial class ScheduleReconciler(IServiceScopeFactory scopes, ScheduleTriggers triggers, ILogger<ScheduleReconciler> logger) : IHostedService
+public sealed partial class ScheduleReconciler(NpgsqlDataSource dataSource, ScheduleTriggers triggers, ILogger<ScheduleReconciler> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -33,10 +32,9 @@ public sealed partial class ScheduleReconciler(IServiceScopeFactory scopes, Sche
     public async Task<(int Added, int Updated, int Removed)> ReconcileAsync(CancellationToken cancellationToken)
     {
         List<Schedule> schedules;
-        await using (var scope = scopes.CreateAsyncScope())
+        await using (var command = dataSource.CreateCommand($"SELECT {ScheduleRows.Columns} FROM schedules s WHERE s.enabled"))
         {
-            var db = scope.ServiceProvider.GetRequiredService<BotDbContext>();
-            schedules = await db.Set<Schedule>().AsNoTracking().Where(s => s.Enabled).ToListAsync(cancellationToken);
+            schedules = await ScheduleRows.ReadAllAsync(command, cancellationToken);
         }
         var existing = await triggers.ListAsync(cancellationToken);
         int added = 0, updated = 0, removed = 0;
@@ -70,9 +68,8 @@ public sealed partial class ScheduleReconciler(IServiceScopeFactory scopes, Sche
 
     private async Task<bool> IsEnabledAsync(Guid scheduleId, CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<BotDbContext>();
-        return await db.Set<Schedule>().AnyAsync(s => s.Id == scheduleId && s.Enabled, cancellationToken);
+        await using var command = Command(dataSource, "SELECT EXISTS (SELECT 1 FROM schedules WHERE id = $1 AND enabled)", scheduleId);
+        return await command.ExecuteScalarAsync(cancellationToken) is true;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Schedule triggers reconciled: {Added} added, {Updated} rebuilt, {Removed} removed")]

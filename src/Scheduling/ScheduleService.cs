@@ -1,8 +1,8 @@
-using Bot.Storage;
 using Bot.Storage.Entities;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using NpgsqlTypes;
+using static Bot.Pipeline.Sql;
 
 namespace Bot.Scheduling;
 
@@ -17,9 +17,10 @@ public sealed record ScheduleCreation(ScheduleView? Created, string? Error);
 
 /// <summary>
 /// Creates, lists, pauses, resumes and deletes a user's schedules: the row first (the truth), then Quartz's trigger.
-/// Every call is scoped to one user id; the same calls serve <c>/schedule</c> and the language model's tools.
+/// Every call is scoped to one user id; the same calls serve <c>/schedule</c> and the language model's tools. The
+/// schedules table is SQL-only (see <see cref="ScheduleRows"/>), so these are plain statements through Npgsql too.
 /// </summary>
-public sealed class ScheduleService(BotDbContext db, NpgsqlDataSource dataSource, ScheduleTriggers triggers, IOptions<SchedulingOptions> options, TimeProvider clock)
+public sealed class ScheduleService(NpgsqlDataSource dataSource, ScheduleTriggers triggers, IOptions<SchedulingOptions> options, TimeProvider clock)
 {
     private readonly SchedulingOptions settings = options.Value;
 
@@ -44,7 +45,7 @@ public sealed class ScheduleService(BotDbContext db, NpgsqlDataSource dataSource
         var now = clock.GetUtcNow();
         title = title.Trim();
         prompt = prompt.Trim();
-        if (sourceKey is not null && await db.Set<Schedule>().AsNoTracking().SingleOrDefaultAsync(s => s.SourceKey == sourceKey, cancellationToken) is { } again)
+        if (sourceKey is not null && await SingleOrDefaultAsync(Command(dataSource, $"SELECT {ScheduleRows.Columns} FROM schedules s WHERE s.source_key = $1", sourceKey), cancellationToken) is { } again)
         {
             // The turn that created it is running again (after a crash): the schedule exists; make sure its trigger does.
             await triggers.UpsertAsync(again, cancellationToken);
@@ -70,7 +71,11 @@ public sealed class ScheduleService(BotDbContext db, NpgsqlDataSource dataSource
         {
             return new ScheduleCreation(null, $"That would send a message every {ScheduleFiring.Describe(gap)}; the shortest interval allowed is {ScheduleFiring.Describe(settings.MinInterval)}.");
         }
-        var count = await db.Set<Schedule>().CountAsync(s => s.UserId == userId, cancellationToken);
+        int count;
+        await using (var counting = Command(dataSource, "SELECT count(*)::int FROM schedules WHERE user_id = $1", userId))
+        {
+            count = (int)(await counting.ExecuteScalarAsync(cancellationToken))!;
+        }
         if (count >= settings.MaxPerUser)
         {
             return new ScheduleCreation(null, $"You already have {count} schedules, the most allowed. Delete one first (`/schedules` lists them).");
@@ -92,15 +97,20 @@ public sealed class ScheduleService(BotDbContext db, NpgsqlDataSource dataSource
             CreatedAt = now,
             UpdatedAt = now,
         };
-        db.Set<Schedule>().Add(schedule);
-        try
+        // A null source key never conflicts; a taken one means the same turn, re-run, got here first: take its schedule.
+        await using (var insert = Command(dataSource,
+            """
+            INSERT INTO schedules (id, user_id, conversation_id, title, prompt, cron, interval_seconds, time_zone, description, starts_at, source_key, created_at, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+            ON CONFLICT (source_key) DO NOTHING
+            """,
+            schedule.Id, userId, conversationId, title, prompt, Text(schedule.Cron), new NpgsqlParameter { Value = (object?)schedule.IntervalSeconds ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer },
+            schedule.TimeZone, schedule.Description, schedule.StartsAt, Text(sourceKey), now))
         {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException exception) when (exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } && sourceKey is not null)
-        {
-            db.Entry(schedule).State = EntityState.Detached;
-            return await CreateAsync(userId, conversationId, title, prompt, rule, sourceKey, cancellationToken);
+            if (await insert.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                return await CreateAsync(userId, conversationId, title, prompt, rule, sourceKey, cancellationToken);
+            }
         }
         await triggers.UpsertAsync(schedule, cancellationToken);
         return new ScheduleCreation(ViewOf(schedule, now), null);
@@ -109,7 +119,8 @@ public sealed class ScheduleService(BotDbContext db, NpgsqlDataSource dataSource
     public async Task<IReadOnlyList<ScheduleView>> ListAsync(Guid userId, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var schedules = await db.Set<Schedule>().AsNoTracking().Where(s => s.UserId == userId).OrderBy(s => s.CreatedAt).ToListAsync(cancellationToken);
+        await using var command = Command(dataSource, $"SELECT {ScheduleRows.Columns} FROM schedules s WHERE s.user_id = $1 ORDER BY s.created_at", userId);
+        var schedules = await ScheduleRows.ReadAllAsync(command, cancellationToken);
         return schedules.Select(s => ViewOf(s, now)).ToList();
     }
 
@@ -119,13 +130,14 @@ public sealed class ScheduleService(BotDbContext db, NpgsqlDataSource dataSource
         reference = reference.Trim().TrimStart('#').ToLowerInvariant();
         if (Guid.TryParse(reference, out var id))
         {
-            return await db.Set<Schedule>().AsNoTracking().SingleOrDefaultAsync(s => s.Id == id && s.UserId == userId, cancellationToken);
+            return await SingleOrDefaultAsync(Command(dataSource, $"SELECT {ScheduleRows.Columns} FROM schedules s WHERE s.id = $1 AND s.user_id = $2", id, userId), cancellationToken);
         }
         if (reference.Length < 4)
         {
             return null;
         }
-        var matches = (await db.Set<Schedule>().AsNoTracking().Where(s => s.UserId == userId).ToListAsync(cancellationToken))
+        await using var command = Command(dataSource, $"SELECT {ScheduleRows.Columns} FROM schedules s WHERE s.user_id = $1", userId);
+        var matches = (await ScheduleRows.ReadAllAsync(command, cancellationToken))
             .Where(s => s.Id.ToString("N").EndsWith(reference, StringComparison.Ordinal))
             .Take(2)
             .ToList();
@@ -134,45 +146,44 @@ public sealed class ScheduleService(BotDbContext db, NpgsqlDataSource dataSource
 
     public async Task<Schedule?> PauseAsync(Guid userId, Guid scheduleId, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
-        var changed = await db.Set<Schedule>().Where(s => s.Id == scheduleId && s.UserId == userId)
-            .ExecuteUpdateAsync(u => u
-                .SetProperty(s => s.Enabled, false)
-                .SetProperty(s => s.PausedReason, "paused by you")
-                .SetProperty(s => s.PauseNoticePending, false)
-                .SetProperty(s => s.UpdatedAt, now), cancellationToken);
-        if (changed == 0)
+        var paused = await SingleOrDefaultAsync(Command(dataSource,
+            $"""
+            UPDATE schedules s SET enabled = false, paused_reason = 'paused by you', pause_notice_pending = false, updated_at = $3
+            WHERE s.id = $1 AND s.user_id = $2
+            RETURNING {ScheduleRows.Columns}
+            """, scheduleId, userId, clock.GetUtcNow()), cancellationToken);
+        if (paused is null)
         {
             return null;
         }
         await triggers.RemoveAsync(scheduleId, cancellationToken);
-        return await db.Set<Schedule>().AsNoTracking().SingleAsync(s => s.Id == scheduleId, cancellationToken);
+        return paused;
     }
 
     /// <summary>Resumes from now on: occurrences missed while paused are not caught up.</summary>
     public async Task<ScheduleView?> ResumeAsync(Guid userId, Guid scheduleId, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var changed = await db.Set<Schedule>().Where(s => s.Id == scheduleId && s.UserId == userId)
-            .ExecuteUpdateAsync(u => u
-                .SetProperty(s => s.Enabled, true)
-                .SetProperty(s => s.PausedReason, (string?)null)
-                .SetProperty(s => s.PauseNoticePending, false)
-                .SetProperty(s => s.ConsecutiveFailures, 0)
-                .SetProperty(s => s.LastFireAt, s => s.LastFireAt > now ? s.LastFireAt : now)
-                .SetProperty(s => s.UpdatedAt, now), cancellationToken);
-        if (changed == 0)
+        // GREATEST ignores a null: a schedule that never fired counts from now.
+        var schedule = await SingleOrDefaultAsync(Command(dataSource,
+            $"""
+            UPDATE schedules s SET enabled = true, paused_reason = NULL, pause_notice_pending = false, consecutive_failures = 0,
+                last_fire_at = GREATEST(s.last_fire_at, $3), updated_at = $3
+            WHERE s.id = $1 AND s.user_id = $2
+            RETURNING {ScheduleRows.Columns}
+            """, scheduleId, userId, now), cancellationToken);
+        if (schedule is null)
         {
             return null;
         }
-        var schedule = await db.Set<Schedule>().AsNoTracking().SingleAsync(s => s.Id == scheduleId, cancellationToken);
         await triggers.UpsertAsync(schedule, cancellationToken);
         return ViewOf(schedule, now);
     }
 
     public async Task<bool> DeleteAsync(Guid userId, Guid scheduleId, CancellationToken cancellationToken)
     {
-        var deleted = await db.Set<Schedule>().Where(s => s.Id == scheduleId && s.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        await using var command = Command(dataSource, "DELETE FROM schedules WHERE id = $1 AND user_id = $2", scheduleId, userId);
+        var deleted = await command.ExecuteNonQueryAsync(cancellationToken);
         if (deleted > 0)
         {
             await triggers.RemoveAsync(scheduleId, cancellationToken);
@@ -180,7 +191,6 @@ public sealed class ScheduleService(BotDbContext db, NpgsqlDataSource dataSource
         return deleted > 0;
     }
 
-    /// <summary>Schedules the service paused since the user last heard about it (one conversation's worth of news).</summary>
     /// <summary>
     /// What a person's turn needs from scheduling, in one round trip (it runs on every turn): remembers the zone the
     /// channel reports when the user has none yet, and returns the paused schedules not yet announced (when
@@ -200,7 +210,7 @@ public sealed class ScheduleService(BotDbContext db, NpgsqlDataSource dataSource
             ORDER BY created_at
             """);
         command.Parameters.Add(new() { Value = userId });
-        command.Parameters.Add(new() { Value = (object?)reportedZone ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)reportedZone ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = withPauseNotices });
         var notices = new List<PauseNotice>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -211,8 +221,11 @@ public sealed class ScheduleService(BotDbContext db, NpgsqlDataSource dataSource
         return notices;
     }
 
-    public async Task ClearPauseNoticesAsync(IReadOnlyCollection<Guid> scheduleIds, CancellationToken cancellationToken) =>
-        await db.Set<Schedule>().Where(s => scheduleIds.Contains(s.Id)).ExecuteUpdateAsync(u => u.SetProperty(s => s.PauseNoticePending, false), cancellationToken);
+    public async Task ClearPauseNoticesAsync(IReadOnlyCollection<Guid> scheduleIds, CancellationToken cancellationToken)
+    {
+        await using var command = Command(dataSource, "UPDATE schedules SET pause_notice_pending = false WHERE id = ANY($1)", scheduleIds.ToArray());
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
 
     public async Task<string?> TimeZoneOfAsync(Guid userId, CancellationToken cancellationToken)
     {
@@ -237,6 +250,17 @@ public sealed class ScheduleService(BotDbContext db, NpgsqlDataSource dataSource
         var from = schedule.LastFireAt is { } last && last > now ? last : now;
         return new ScheduleView(schedule, rule, schedule.Enabled ? rule.NextAfter(from, schedule.StartsAt) : null);
     }
+
+    /// <summary>Runs a command that selects or returns at most one schedule (it is disposed here).</summary>
+    private static async Task<Schedule?> SingleOrDefaultAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using (command)
+        {
+            return (await ScheduleRows.ReadAllAsync(command, cancellationToken)).SingleOrDefault();
+        }
+    }
+
+    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
 
     private static DateTimeOffset TruncateToSecond(DateTimeOffset at) => new(at.Ticks - at.Ticks % TimeSpan.TicksPerSecond, at.Offset);
 }

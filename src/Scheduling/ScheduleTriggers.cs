@@ -43,7 +43,18 @@ public sealed class ScheduleTriggers(ISchedulerFactory schedulers)
     public async Task RemoveAsync(Guid scheduleId, CancellationToken cancellationToken)
     {
         var scheduler = await schedulers.GetScheduler(cancellationToken);
-        await scheduler.DeleteJob(new JobKey(scheduleId.ToString(), Group), cancellationToken);
+        var key = new JobKey(scheduleId.ToString(), Group);
+        try
+        {
+            await scheduler.DeleteJob(key, cancellationToken);
+        }
+        catch (SchedulerException)
+        {
+            // Removers race: a pause or delete, the job's own firing that found the schedule paused or gone, another
+            // replica. Quartz reads the job's triggers, then unschedules each, and throws when one vanished in between.
+            // Asking again finds no trigger left and succeeds; a trigger that really cannot be removed throws again.
+            await scheduler.DeleteJob(key, cancellationToken);
+        }
     }
 
     /// <summary>Every schedule trigger Quartz holds: the schedule id (as Quartz names it) and the trigger's fingerprint.</summary>

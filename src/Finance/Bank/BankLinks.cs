@@ -1,10 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
 using Bot.Finance.Plaid;
-using Bot.Storage;
-using Bot.Storage.Entities;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+using static Bot.Pipeline.Sql;
 
 namespace Bot.Finance.Bank;
 
@@ -22,8 +22,10 @@ public sealed record BankLinkGrant(Guid SessionId, Guid UserId, Guid? BankItemId
 /// is spent once the link has completed (or when it expires), so a forwarded old link links nothing. Until then a
 /// failed attempt can be retried: a short claim lets only one request exchange the public token at a time, and once
 /// the access token is stored the session names its item, so a retry finishes the remaining steps instead.
+/// The sessions table is SQL-only, like the items it points at: the step that stores the access token records it on
+/// the session in the same statement (<see cref="PlaidBankProvider"/>), and every step here is one guarded statement.
 /// </summary>
-public sealed class BankLinks(BotDbContext db, IOptions<PlaidOptions> options, TimeProvider clock)
+public sealed class BankLinks(NpgsqlDataSource dataSource, IOptions<PlaidOptions> options, TimeProvider clock)
 {
     public const string PathPrefix = "/link/plaid/";
 
@@ -34,18 +36,15 @@ public sealed class BankLinks(BotDbContext db, IOptions<PlaidOptions> options, T
     {
         var code = Base64Url(RandomNumberGenerator.GetBytes(24));
         var now = clock.GetUtcNow();
-        var session = new BankLinkSession
+        var expiresAt = now.AddMinutes(options.Value.LinkMinutes);
+        await using (var command = Command(dataSource,
+            "INSERT INTO bank_link_sessions (id, user_id, code_hash, bank_item_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            Guid.CreateVersion7(now), userId, Hash(code), new NpgsqlParameter { Value = (object?)bankItemId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid }, now, expiresAt))
         {
-            UserId = userId,
-            CodeHash = Hash(code),
-            BankItemId = bankItemId,
-            CreatedAt = now,
-            ExpiresAt = now.AddMinutes(options.Value.LinkMinutes),
-        };
-        db.Add(session);
-        await db.SaveChangesAsync(cancellationToken);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
         var baseUrl = options.Value.PublicBaseUrl?.TrimEnd('/') ?? string.Empty;
-        return new BankLinkUrl(baseUrl + PathPrefix + code, session.ExpiresAt);
+        return new BankLinkUrl(baseUrl + PathPrefix + code, expiresAt);
     }
 
     /// <summary>The grant of a code that is unused and unexpired; null otherwise.</summary>
@@ -55,12 +54,14 @@ public sealed class BankLinks(BotDbContext db, IOptions<PlaidOptions> options, T
         {
             return null;
         }
-        var hash = Hash(code);
-        var now = clock.GetUtcNow();
-        return await db.Set<BankLinkSession>().AsNoTracking()
-            .Where(s => s.CodeHash == hash && s.UsedAt == null && s.ExpiresAt > now)
-            .Select(s => new BankLinkGrant(s.Id, s.UserId, s.BankItemId, s.LinkedBankItemId))
-            .SingleOrDefaultAsync(cancellationToken);
+        await using var command = Command(dataSource,
+            "SELECT id, user_id, bank_item_id, linked_bank_item_id FROM bank_link_sessions WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2",
+            Hash(code), clock.GetUtcNow());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        // The code hash is unique: one row at most.
+        return await reader.ReadAsync(cancellationToken)
+            ? new BankLinkGrant(reader.GetGuid(0), reader.GetGuid(1), reader.IsDBNull(2) ? null : reader.GetGuid(2), reader.IsDBNull(3) ? null : reader.GetGuid(3))
+            : null;
     }
 
     /// <summary>True when the code belonged to a link that completed (so a late retry can say so rather than "expired").</summary>
@@ -70,9 +71,12 @@ public sealed class BankLinks(BotDbContext db, IOptions<PlaidOptions> options, T
         {
             return false;
         }
-        var hash = Hash(code);
-        return await db.Set<BankLinkSession>().AsNoTracking()
-            .AnyAsync(s => s.CodeHash == hash && s.UsedAt != null && (s.LinkedBankItemId != null || s.BankItemId != null), cancellationToken);
+        await using var command = Command(dataSource,
+            """
+            SELECT EXISTS (SELECT 1 FROM bank_link_sessions
+                           WHERE code_hash = $1 AND used_at IS NOT NULL AND (linked_bank_item_id IS NOT NULL OR bank_item_id IS NOT NULL))
+            """, Hash(code));
+        return await command.ExecuteScalarAsync(cancellationToken) is true;
     }
 
     /// <summary>
@@ -83,26 +87,27 @@ public sealed class BankLinks(BotDbContext db, IOptions<PlaidOptions> options, T
     public async Task<bool> ClaimAsync(Guid sessionId, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var until = now + ClaimTime;
-        return await db.Set<BankLinkSession>()
-            .Where(s => s.Id == sessionId && s.UsedAt == null && s.LinkedBankItemId == null && s.ExpiresAt > now
-                && (s.ClaimedUntil == null || s.ClaimedUntil <= now))
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.ClaimedUntil, until), cancellationToken) == 1;
+        await using var command = Command(dataSource,
+            """
+            UPDATE bank_link_sessions SET claimed_until = $3
+            WHERE id = $1 AND used_at IS NULL AND linked_bank_item_id IS NULL AND expires_at > $2 AND (claimed_until IS NULL OR claimed_until <= $2)
+            """, sessionId, now, now + ClaimTime);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     /// <summary>Ends a claim after a failed exchange, so the person can try again at once.</summary>
-    public async Task ReleaseAsync(Guid sessionId, CancellationToken cancellationToken) =>
-        await db.Set<BankLinkSession>()
-            .Where(s => s.Id == sessionId && s.LinkedBankItemId == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.ClaimedUntil, (DateTimeOffset?)null), cancellationToken);
+    public async Task ReleaseAsync(Guid sessionId, CancellationToken cancellationToken)
+    {
+        await using var command = Command(dataSource, "UPDATE bank_link_sessions SET claimed_until = NULL WHERE id = $1 AND linked_bank_item_id IS NULL", sessionId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
 
     /// <summary>Spends a code once the link is complete: true for exactly one caller, however many post it at once.</summary>
     public async Task<bool> SpendAsync(Guid sessionId, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
-        return await db.Set<BankLinkSession>()
-            .Where(s => s.Id == sessionId && s.UsedAt == null && s.ExpiresAt > now)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.UsedAt, now), cancellationToken) == 1;
+        await using var command = Command(dataSource,
+            "UPDATE bank_link_sessions SET used_at = $2 WHERE id = $1 AND used_at IS NULL AND expires_at > $2", sessionId, clock.GetUtcNow());
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     private static bool LooksLikeCode(string code) =>

@@ -1,7 +1,5 @@
-using Bot.Storage;
-using Bot.Storage.Entities;
-using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using static Bot.Pipeline.Sql;
 
 namespace Bot.Finance.Broker;
 
@@ -9,9 +7,11 @@ namespace Bot.Finance.Broker;
 /// The embedded broker when IBKR is not configured: orders fill at once at the deterministic quote (buys at the
 /// ask, sells at the bid; a limit order only when it is marketable, otherwise it stays working), and orders,
 /// positions and cash persist in PostgreSQL. A client order id is accepted once per user, as IBKR does with cOID:
-/// the order row is inserted first, and a second insert of the same id changes nothing.
+/// the order row is inserted first, and a second insert of the same id changes nothing. Its tables (paper_accounts,
+/// paper_positions, paper_orders) are SQL-only: an order is an insert that may conflict, guarded updates of cash and
+/// quantity and an upsert of the position in one transaction, which EF Core cannot say, so the reads are SQL too.
 /// </summary>
-public sealed class PaperBroker(BotDbContext db, NpgsqlDataSource dataSource, TimeProvider clock) : IBrokerProvider
+public sealed class PaperBroker(NpgsqlDataSource dataSource, TimeProvider clock) : IBrokerProvider
 {
     public const decimal StartingCash = 100_000m;
     public const string ExchangeName = "PAPER";
@@ -27,20 +27,26 @@ public sealed class PaperBroker(BotDbContext db, NpgsqlDataSource dataSource, Ti
 
     public async Task<decimal?> GetCashAsync(Guid userId, CancellationToken cancellationToken)
     {
-        var cash = await db.Set<PaperAccount>().AsNoTracking().Where(a => a.UserId == userId).Select(a => (decimal?)a.Cash).SingleOrDefaultAsync(cancellationToken);
-        return cash ?? StartingCash;
+        await using var command = Command(dataSource, "SELECT cash FROM paper_accounts WHERE user_id = $1", userId);
+        // No account yet: it is created with the starting cash by the first order.
+        return await command.ExecuteScalarAsync(cancellationToken) as decimal? ?? StartingCash;
     }
 
     public async Task<IReadOnlyList<BrokerPosition>> GetPositionsAsync(Guid userId, CancellationToken cancellationToken)
     {
-        var rows = await db.Set<PaperPosition>().AsNoTracking().Where(p => p.UserId == userId && p.Quantity != 0).OrderBy(p => p.Symbol).ToListAsync(cancellationToken);
         var now = clock.GetUtcNow();
-        return rows.Select(p =>
+        var positions = new List<BrokerPosition>();
+        await using var command = Command(dataSource,
+            "SELECT symbol, quantity, average_cost FROM paper_positions WHERE user_id = $1 AND quantity <> 0 ORDER BY symbol", userId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            var last = DeterministicQuotes.QuoteFor(p.Symbol, now).Last!.Value;
-            return new BrokerPosition(AccountIdFor(userId), p.Symbol, null, p.Quantity, last, p.Quantity * last, p.AverageCost,
-                decimal.Round((last - p.AverageCost) * p.Quantity, 2, MidpointRounding.AwayFromZero), "USD");
-        }).ToList();
+            var (symbol, quantity, averageCost) = (reader.GetString(0), reader.GetDecimal(1), reader.GetDecimal(2));
+            var last = DeterministicQuotes.QuoteFor(symbol, now).Last!.Value;
+            positions.Add(new BrokerPosition(AccountIdFor(userId), symbol, null, quantity, last, quantity * last, averageCost,
+                decimal.Round((last - averageCost) * quantity, 2, MidpointRounding.AwayFromZero), "USD"));
+        }
+        return positions;
     }
 
     public Task<Contract?> FindContractAsync(string symbol, CancellationToken cancellationToken)
@@ -77,7 +83,8 @@ public sealed class PaperBroker(BotDbContext db, NpgsqlDataSource dataSource, Ti
         }
         if (order.Side == OrderSide.Sell)
         {
-            var held = await db.Set<PaperPosition>().AsNoTracking().Where(p => p.UserId == userId && p.Symbol == order.Symbol).Select(p => p.Quantity).SingleOrDefaultAsync(cancellationToken);
+            await using var command = Command(dataSource, "SELECT quantity FROM paper_positions WHERE user_id = $1 AND symbol = $2", userId, order.Symbol);
+            var held = await command.ExecuteScalarAsync(cancellationToken) as decimal? ?? 0m;
             if (held < order.Quantity)
             {
                 warnings.Add($"The paper account holds {held:0.####} {order.Symbol}; the paper broker does not sell short.");
@@ -122,9 +129,20 @@ public sealed class PaperBroker(BotDbContext db, NpgsqlDataSource dataSource, Ti
 
     public async Task<IReadOnlyList<BrokerOrder>> GetOrdersAsync(Guid userId, CancellationToken cancellationToken)
     {
-        var rows = await db.Set<PaperOrder>().AsNoTracking().Where(o => o.UserId == userId).OrderByDescending(o => o.CreatedAt).Take(100).ToListAsync(cancellationToken);
-        return rows.Select(o => new BrokerOrder(o.Id.ToString("N"), o.ClientOrderId, o.Symbol, Enum.Parse<OrderSide>(o.Side), o.Quantity,
-            o.FilledQuantity, o.FillPrice, Enum.Parse<BrokerOrderStatus>(o.Status), o.RejectReason)).ToList();
+        var orders = new List<BrokerOrder>();
+        await using var command = Command(dataSource,
+            """
+            SELECT id, client_order_id, symbol, side, quantity, filled_quantity, fill_price, status, reject_reason
+            FROM paper_orders WHERE user_id = $1 ORDER BY created_at DESC LIMIT 100
+            """, userId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            orders.Add(new BrokerOrder(reader.GetGuid(0).ToString("N"), reader.GetString(1), reader.GetString(2), Enum.Parse<OrderSide>(reader.GetString(3)),
+                reader.GetDecimal(4), reader.GetDecimal(5), reader.IsDBNull(6) ? null : reader.GetDecimal(6), Enum.Parse<BrokerOrderStatus>(reader.GetString(7)),
+                reader.IsDBNull(8) ? null : reader.GetString(8)));
+        }
+        return orders;
     }
 
     private static bool Marketable(OrderRequest order, decimal market) =>

@@ -1,8 +1,8 @@
 using System.Data.Common;
 using Bot.Finance.Bank;
 using Bot.Storage.Entities;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using static Bot.Pipeline.Sql;
 
 namespace Bot.Finance.Plaid;
 
@@ -16,7 +16,7 @@ public sealed partial class PlaidBankProvider
         string? accessToken = null;
         if (bankItemId is { } itemId)
         {
-            var item = await db.Set<BankItem>().AsNoTracking().SingleAsync(i => i.Id == itemId && i.UserId == userId, cancellationToken);
+            var item = await ItemAsync(itemId, userId, cancellationToken);
             accessToken = tokens.Unprotect(item.ProtectedAccessToken);
         }
         var request = new PlaidLinkTokenCreateRequest(
@@ -88,12 +88,8 @@ public sealed partial class PlaidBankProvider
     }
 
     /// <summary>After update mode succeeded: the connection works again.</summary>
-    public async Task MarkRepairedAsync(Guid bankItemId, CancellationToken cancellationToken)
-    {
-        var now = clock.GetUtcNow();
-        await db.Set<BankItem>().Where(i => i.Id == bankItemId)
-            .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, BankItemStatus.Active).SetProperty(i => i.UpdatedAt, now), cancellationToken);
-    }
+    public Task MarkRepairedAsync(Guid bankItemId, CancellationToken cancellationToken) =>
+        SetStatusAsync(bankItemId, BankItemStatus.Active, cancellationToken);
 
     /// <summary>Steps (2) and (3): the item id, or the outcome to answer with when nothing was stored (the claim then ended).</summary>
     private async Task<(Guid? ItemId, PlaidLinkOutcome? Outcome)> ExchangeAndStoreAsync(
@@ -156,13 +152,13 @@ public sealed partial class PlaidBankProvider
     /// <summary>Step (4): the institution's name from Plaid, kept on the item. Throws Plaid's exceptions.</summary>
     private async Task<string?> LookUpInstitutionAsync(Guid itemId, CancellationToken cancellationToken)
     {
-        var item = await db.Set<BankItem>().AsNoTracking().SingleAsync(i => i.Id == itemId, cancellationToken);
+        var item = await ItemAsync(itemId, null, cancellationToken);
         var institution = (await CallAsync(item, token => plaid.GetBalancesAsync(token, cancellationToken), cancellationToken)).Item?.InstitutionName;
         if (institution is not null && item.InstitutionName is null)
         {
-            var now = clock.GetUtcNow();
-            await db.Set<BankItem>().Where(i => i.Id == itemId && i.InstitutionName == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(i => i.InstitutionName, institution).SetProperty(i => i.UpdatedAt, now), cancellationToken);
+            await using var command = Command(dataSource,
+                "UPDATE bank_items SET institution_name = $2, updated_at = $3 WHERE id = $1 AND institution_name IS NULL", itemId, institution, clock.GetUtcNow());
+            await command.ExecuteNonQueryAsync(cancellationToken);
         }
         return institution ?? item.InstitutionName;
     }

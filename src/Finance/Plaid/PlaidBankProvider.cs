@@ -1,21 +1,21 @@
 using System.Globalization;
 using Bot.Finance.Bank;
-using Bot.Storage;
 using Bot.Storage.Entities;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using static Bot.Pipeline.Sql;
 
 namespace Bot.Finance.Plaid;
 
 /// <summary>
 /// The bank port over Plaid: every connected Item of the user, its access token decrypted only for the call.
 /// Transactions come from <c>/transactions/sync</c>; each page set is applied together with the new cursor in one
-/// database transaction, so a crash never skips or repeats a change.
+/// database transaction, so a crash never skips or repeats a change. The bank tables (bank_items, bank_transactions,
+/// bank_link_sessions) are SQL-only: storing a connection is an upsert that records it on its link session in the
+/// same statement, and a sync applies upserts, deletes and the cursor in one batch, neither of which EF Core can say.
 /// </summary>
 public sealed partial class PlaidBankProvider(
-    BotDbContext db,
     NpgsqlDataSource dataSource,
     PlaidClient plaid,
     BankTokenProtector tokens,
@@ -32,8 +32,11 @@ public sealed partial class PlaidBankProvider(
 
     public bool IsDemo => false;
 
-    public async Task<bool> IsLinkedAsync(Guid userId, CancellationToken cancellationToken) =>
-        await db.Set<BankItem>().AsNoTracking().AnyAsync(i => i.UserId == userId && i.Provider == ProviderName, cancellationToken);
+    public async Task<bool> IsLinkedAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        await using var command = Command(dataSource, "SELECT EXISTS (SELECT 1 FROM bank_items WHERE user_id = $1 AND provider = $2)", userId, ProviderName);
+        return await command.ExecuteScalarAsync(cancellationToken) is true;
+    }
 
     public async Task<IReadOnlyList<BankAccount>> GetAccountsAsync(Guid userId, CancellationToken cancellationToken)
     {
@@ -54,12 +57,21 @@ public sealed partial class PlaidBankProvider(
         {
             await SyncAsync(item, cancellationToken);
         }
-        var ids = items.Select(i => i.Id).ToList();
-        var rows = await db.Set<BankTransactionRecord>().AsNoTracking()
-            .Where(t => ids.Contains(t.BankItemId) && t.Date >= from && t.Date <= to)
-            .OrderByDescending(t => t.Date).ThenBy(t => t.ExternalId)
-            .ToListAsync(cancellationToken);
-        return rows.Select(t => new BankTransaction(t.ExternalId, t.AccountId, t.Date, t.Name, t.MerchantName, t.Category, t.Amount, t.Currency, t.Pending)).ToList();
+        var transactions = new List<BankTransaction>();
+        await using var command = Command(dataSource,
+            """
+            SELECT external_id, account_id, date, name, merchant_name, category, amount, currency, pending
+            FROM bank_transactions
+            WHERE bank_item_id = ANY($1) AND date >= $2 AND date <= $3
+            ORDER BY date DESC, external_id
+            """, items.Select(i => i.Id).ToArray(), from, to);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            transactions.Add(new BankTransaction(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateOnly>(2), reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetDecimal(6), reader.GetString(7), reader.GetBoolean(8)));
+        }
+        return transactions;
     }
 
     public async Task<IReadOnlyList<BankHolding>> GetHoldingsAsync(Guid userId, CancellationToken cancellationToken)
@@ -118,8 +130,50 @@ public sealed partial class PlaidBankProvider(
         return result.OrderByDescending(t => t.Date).ToList();
     }
 
-    private async Task<List<BankItem>> ItemsAsync(Guid userId, CancellationToken cancellationToken) =>
-        await db.Set<BankItem>().AsNoTracking().Where(i => i.UserId == userId && i.Provider == ProviderName).OrderBy(i => i.CreatedAt).ToListAsync(cancellationToken);
+    private Task<List<BankItem>> ItemsAsync(Guid userId, CancellationToken cancellationToken) =>
+        ReadItemsAsync(Command(dataSource, $"SELECT {ItemColumns} FROM bank_items WHERE user_id = $1 AND provider = $2 ORDER BY created_at", userId, ProviderName), cancellationToken);
+
+    /// <summary>One item by id (and owner, when given); throws when there is none, as a missing item is a caller's mistake.</summary>
+    private async Task<BankItem> ItemAsync(Guid itemId, Guid? userId, CancellationToken cancellationToken) =>
+        (await ReadItemsAsync(Command(dataSource, $"SELECT {ItemColumns} FROM bank_items WHERE id = $1 AND ($2::uuid IS NULL OR user_id = $2)",
+            itemId, new NpgsqlParameter { Value = (object?)userId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid }), cancellationToken)).Single();
+
+    private const string ItemColumns =
+        "id, user_id, provider, external_id, institution_name, protected_access_token, transactions_cursor, status, created_at, updated_at";
+
+    /// <summary>Runs a command that selects <see cref="ItemColumns"/> (it is disposed here).</summary>
+    private static async Task<List<BankItem>> ReadItemsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using (command)
+        {
+            var items = new List<BankItem>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                items.Add(new BankItem
+                {
+                    Id = reader.GetGuid(0),
+                    UserId = reader.GetGuid(1),
+                    Provider = reader.GetString(2),
+                    ExternalId = reader.GetString(3),
+                    InstitutionName = reader.IsDBNull(4) ? null : reader.GetString(4),
+                    ProtectedAccessToken = reader.GetString(5),
+                    TransactionsCursor = reader.IsDBNull(6) ? null : reader.GetString(6),
+                    Status = Enum.Parse<BankItemStatus>(reader.GetString(7)),
+                    CreatedAt = reader.GetFieldValue<DateTimeOffset>(8),
+                    UpdatedAt = reader.GetFieldValue<DateTimeOffset>(9),
+                });
+            }
+            return items;
+        }
+    }
+
+    /// <summary>Moves an item to <paramref name="status"/> (a login it needs, or a repair that worked).</summary>
+    private async Task SetStatusAsync(Guid itemId, BankItemStatus status, CancellationToken cancellationToken)
+    {
+        await using var command = Command(dataSource, "UPDATE bank_items SET status = $2, updated_at = $3 WHERE id = $1", itemId, status.ToString(), clock.GetUtcNow());
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
 
     /// <summary>Runs one Plaid call for an item; an error names the item, and a login-required item is marked so.</summary>
     private async Task<T> CallAsync<T>(BankItem item, Func<string, Task<T>> call, CancellationToken cancellationToken)
@@ -132,9 +186,7 @@ public sealed partial class PlaidBankProvider(
         {
             if (PlaidErrorAdvice.For(exception).Remedy == PlaidRemedy.Relink)
             {
-                var now = clock.GetUtcNow();
-                await db.Set<BankItem>().Where(i => i.Id == item.Id)
-                    .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, BankItemStatus.LoginRequired).SetProperty(i => i.UpdatedAt, now), cancellationToken);
+                await SetStatusAsync(item.Id, BankItemStatus.LoginRequired, cancellationToken);
             }
             throw new PlaidApiException(exception.Status, exception.Error, exception.RetryAfter) { BankItemId = item.Id };
         }
