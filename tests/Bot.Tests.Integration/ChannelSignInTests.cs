@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Bot.Channels.Web;
 using Bot.Tests.Support;
@@ -109,7 +107,7 @@ public sealed class ChannelSignInTests(ChannelSignInHost host) : IClassFixture<C
         var account = Random.Shared.NextInt64(100_000, 1_000_000_000);
         var user = await host.PersonWithAccountAsync("Tess", "telegram", account.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var browser = host.NewBrowser();
-        using var response = await PostInitDataAsync(browser, Sign(account, DateTimeOffset.UtcNow, ChannelSignInHost.TelegramToken));
+        using var response = await PostInitDataAsync(browser, TelegramMiniAppData.Sign(account, DateTimeOffset.UtcNow, ChannelSignInHost.TelegramToken));
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         var session = await browser.SessionAsync();
         Assert.Equal("person", session.GetProperty("kind").GetString());
@@ -133,10 +131,10 @@ public sealed class ChannelSignInTests(ChannelSignInHost host) : IClassFixture<C
         var initData = kind switch
         {
             // The signed user id changed: somebody else's account claimed with this account's signature.
-            "forged" => Sign(known, now, ChannelSignInHost.TelegramToken).Replace("%3A" + known, "%3A" + (known + 1), StringComparison.Ordinal),
-            "other bot" => Sign(known, now, "999:another-bots-token"),
-            "stale" => Sign(known, now.AddHours(-2), ChannelSignInHost.TelegramToken),
-            "stranger" => Sign(known + 1, now, ChannelSignInHost.TelegramToken),
+            "forged" => TelegramMiniAppData.Sign(known, now, ChannelSignInHost.TelegramToken).Replace("%3A" + known, "%3A" + (known + 1), StringComparison.Ordinal),
+            "other bot" => TelegramMiniAppData.Sign(known, now, "999:another-bots-token"),
+            "stale" => TelegramMiniAppData.Sign(known, now.AddHours(-2), ChannelSignInHost.TelegramToken),
+            "stranger" => TelegramMiniAppData.Sign(known + 1, now, ChannelSignInHost.TelegramToken),
             _ => string.Empty,
         };
         var sessions = await host.Database.CountAsync("SELECT count(*) FROM web_sessions");
@@ -225,19 +223,5 @@ public sealed class ChannelSignInTests(ChannelSignInHost host) : IClassFixture<C
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
         return browser.SendAsync(request);
-    }
-
-    /// <summary>initData as Telegram makes it (the unit tests check the validator against a vector made with Node).</summary>
-    private static string Sign(long userId, DateTimeOffset authDate, string botToken)
-    {
-        var fields = new SortedDictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["auth_date"] = authDate.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["query_id"] = "AAE" + userId,
-            ["user"] = JsonSerializer.Serialize(new { id = userId, first_name = "Tess" }),
-        };
-        var secret = HMACSHA256.HashData(Encoding.UTF8.GetBytes("WebAppData"), Encoding.UTF8.GetBytes(botToken));
-        var hash = Convert.ToHexStringLower(HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes(string.Join('\n', fields.Select(f => f.Key + "=" + f.Value)))));
-        return string.Join('&', fields.Select(f => f.Key + "=" + Uri.EscapeDataString(f.Value))) + "&hash=" + hash;
     }
 }
