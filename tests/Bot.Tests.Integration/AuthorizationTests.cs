@@ -31,6 +31,14 @@ public class AuthorizationTests(AuthorizationTests.EveryChannelFactory host) : I
             ["Slack:BotToken"] = "xoxb-unused",
             ["Slack:SigningSecret"] = "unused-signing-secret",
             ["Slack:ApiBaseUrl"] = "http://127.0.0.1:9/api",
+            ["Telegram:BotToken"] = "1:unused",
+            ["Telegram:ApiBaseUrl"] = "http://127.0.0.1:9",
+            ["Telegram:Mode"] = "webhook",
+            ["Telegram:WebhookSecret"] = "unused-secret",
+            ["Telegram:WebhookUrl"] = "http://127.0.0.1:9/telegram/webhook",
+            ["Teams:TabClientId"] = "9d3c1a2b-4e5f-4a6b-8c7d-0e1f2a3b4c5d",
+            ["Teams:TabTenantId"] = "0b6f8f1e-3c2a-4d8e-9a51-7c0d2e4f6a10",
+            ["Teams:TabOpenIdMetadataUrl"] = "http://127.0.0.1:9/openid",
         };
     }
 
@@ -69,7 +77,7 @@ public class AuthorizationTests(AuthorizationTests.EveryChannelFactory host) : I
 
         // The test saw the whole surface: the owner's, each platform's, the probes.
         var patterns = endpoints.Select(e => e.RoutePattern.RawText).ToHashSet();
-        foreach (var expected in new[] { "/", "/index.html", "/api/threads/", "/api/messages", "/slack/events", "/telegram/webhook", "/v3/directline/conversations", "/health/live", "/link/plaid/{code}", "/signin", "/api/session/" })
+        foreach (var expected in new[] { "/", "/index.html", "/api/threads/", "/api/messages", "/slack/events", "/telegram/webhook", "/v3/directline/conversations", "/health/live", "/link/plaid/{code}", "/signin", "/api/session/", "/auth/telegram", "/auth/teams" })
         {
             Assert.Contains(expected, patterns);
         }
