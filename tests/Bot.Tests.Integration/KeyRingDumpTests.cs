@@ -66,6 +66,6 @@ public partial class KeyRingDumpTests(PlaidPrismFixture fixture)
         Assert.Equal(ExampleAccessToken, owner.BankTokens.Unprotect(stored));
     }
 
-    [GeneratedRegex(@"\((/link/plaid/[A-Za-z0-9_-]{32})\)")]
+    [GeneratedRegex(@"\((/link/plaid\?c=[A-Za-z0-9_-]{32})\)")]
     private static partial Regex LinkPattern();
 }

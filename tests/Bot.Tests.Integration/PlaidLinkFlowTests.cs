@@ -58,7 +58,7 @@ public partial class PlaidLinkFlowTests(PlaidPrismFixture fixture) : IAsyncLifet
         await chat.SendAsync("/link bank");
         var linkReply = await ReplyAsync(chat, 2);
         var url = LinkPattern().Match(linkReply).Groups[1].Value;
-        Assert.StartsWith("/link/plaid/", url, StringComparison.Ordinal);
+        Assert.StartsWith("/link/plaid?c=", url, StringComparison.Ordinal); // never in the path, which reaches the log scope
 
         var http = app.CreateClient();
         var page = await http.GetAsync(new Uri(url, UriKind.Relative));
@@ -77,7 +77,7 @@ public partial class PlaidLinkFlowTests(PlaidPrismFixture fixture) : IAsyncLifet
         // The link is spent: neither the page nor the exchange works a second time.
         Assert.Equal(HttpStatusCode.Gone, (await http.PostAsJsonAsync(new Uri(url, UriKind.Relative), new { publicToken = "public-sandbox-again" })).StatusCode);
         Assert.Equal(HttpStatusCode.Gone, (await http.GetAsync(new Uri(url, UriKind.Relative))).StatusCode);
-        Assert.Equal(HttpStatusCode.Gone, (await http.GetAsync(new Uri("/link/plaid/" + new string('a', 32), UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.Gone, (await http.GetAsync(new Uri("/link/plaid?c=" + new string('a', 32), UriKind.Relative))).StatusCode);
 
         // The access token is stored only as ciphertext.
         var stored = await app.Database.ScalarAsync<string>("SELECT protected_access_token FROM bank_items");
@@ -146,12 +146,12 @@ public partial class PlaidLinkFlowTests(PlaidPrismFixture fixture) : IAsyncLifet
         recorder.AssertAllConform();
     }
 
-    [GeneratedRegex(@"(/link/plaid/[A-Za-z0-9_-]{32})")]
+    [GeneratedRegex(@"(/link/plaid\?c=[A-Za-z0-9_-]{32})")]
     private static partial Regex RelinkPattern();
 
     private static async Task<string> ReplyAsync(DirectLineTestClient chat, int count) =>
         (await chat.WaitForBotRepliesAsync(count))[count - 1].GetProperty("text").GetString()!;
 
-    [GeneratedRegex(@"\((/link/plaid/[A-Za-z0-9_-]{32})\)")]
+    [GeneratedRegex(@"\((/link/plaid\?c=[A-Za-z0-9_-]{32})\)")]
     private static partial Regex LinkPattern();
 }

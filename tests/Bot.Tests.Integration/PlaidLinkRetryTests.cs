@@ -107,7 +107,7 @@ public partial class PlaidLinkRetryTests(PlaidPrismFixture fixture) : IAsyncLife
         Assert.Equal("Chase is connected. You can close this page and return to the chat.", linked.Message);
         Assert.Equal(1, await app.Database.CountAsync("SELECT count(*) FROM bank_items"));
         Assert.Equal(HttpStatusCode.Gone, (await PostAsync(url)).Status);
-        var forged = await PostAsync("/link/plaid/" + new string('b', 32));
+        var forged = await PostAsync("/link/plaid?c=" + new string('b', 32));
         Assert.Equal(HttpStatusCode.Gone, forged.Status);
         Assert.False(forged.Linked);
     }
@@ -169,6 +169,6 @@ public partial class PlaidLinkRetryTests(PlaidPrismFixture fixture) : IAsyncLife
     private static async Task<string> ReplyAsync(DirectLineTestClient chat, int count) =>
         (await chat.WaitForBotRepliesAsync(count))[count - 1].GetProperty("text").GetString()!;
 
-    [GeneratedRegex(@"\((/link/plaid/[A-Za-z0-9_-]{32})\)")]
+    [GeneratedRegex(@"\((/link/plaid\?c=[A-Za-z0-9_-]{32})\)")]
     private static partial Regex LinkPattern();
 }

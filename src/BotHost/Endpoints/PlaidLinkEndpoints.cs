@@ -3,12 +3,13 @@ using System.Text.Json;
 using Bot.Finance.Bank;
 using Bot.Finance.Plaid;
 using Bot.Channels.Access;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace Bot.BotHost.Endpoints;
 
 /// <summary>
-/// The page behind a one-time bank link (<c>/link/plaid/{code}</c>): it opens Plaid Link for the user the code was
+/// The page behind a one-time bank link (<c>/link/plaid?c=CODE</c>; in the query, not the path, so it stays out of the log): it opens Plaid Link for the user the code was
 /// made for, and posts the public token back here, where it is exchanged and stored encrypted. The code is the only
 /// credential; it is spent once the link has completed, and until then a failed attempt can be retried (the answer
 /// says what happened and whether to press Try again or open Plaid again). The page is never cached and sends no referrer.
@@ -28,23 +29,23 @@ public static class PlaidLinkEndpoints
 
     public static IEndpointRouteBuilder MapPlaidLink(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup(BankLinks.PathPrefix.TrimEnd('/'))
-            .AllowAnonymous("one-time bank link: the code in the path is the credential, spent when the link completes")
+        var group = endpoints.MapGroup(BankLinks.Path)
+            .AllowAnonymous("one-time bank link: the code in the query is the credential, spent when the link completes")
             .ExcludeFromDescription();
-        group.MapGet("/{code}", PageAsync);
-        group.MapPost("/{code}", CompleteAsync);
+        group.MapGet("/", PageAsync);
+        group.MapPost("/", CompleteAsync);
         return endpoints;
     }
 
     private static async Task<IResult> PageAsync(
-        string code, HttpContext context, IOptions<PlaidOptions> options, BankLinks links, PlaidBankProvider plaid, CancellationToken cancellationToken)
+        [FromQuery(Name = BankLinks.CodeParameter)] string? code, HttpContext context, IOptions<PlaidOptions> options, BankLinks links, PlaidBankProvider plaid, CancellationToken cancellationToken)
     {
         NoStore(context);
         if (!options.Value.IsConfigured)
         {
             return Results.NotFound();
         }
-        var grant = await links.FindAsync(code, cancellationToken);
+        var grant = code is null ? null : await links.FindAsync(code, cancellationToken);
         if (grant is null)
         {
             return Html(StatusCodes.Status410Gone, PlaidLinkPage.Message("This link has expired or was already used", "Ask the bot for a new one with /link bank."), null, context);
@@ -67,11 +68,11 @@ public static class PlaidLinkEndpoints
             return Html(StatusCodes.Status502BadGateway, PlaidLinkPage.Message("Plaid cannot be reached right now", "Please try this link again in a few minutes."), null, context);
         }
         var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
-        return Html(StatusCodes.Status200OK, PlaidLinkPage.Link(token.LinkToken, context.Request.PathBase + BankLinks.PathPrefix + code, nonce), nonce, context);
+        return Html(StatusCodes.Status200OK, PlaidLinkPage.Link(token.LinkToken, context.Request.PathBase + BankLinks.PathFor(code!), nonce), nonce, context);
     }
 
     private static async Task<IResult> CompleteAsync(
-        string code, PublicTokenDto body, HttpContext context, IOptions<PlaidOptions> options, BankLinks links, PlaidBankProvider plaid, CancellationToken cancellationToken)
+        [FromQuery(Name = BankLinks.CodeParameter)] string? code, PublicTokenDto body, HttpContext context, IOptions<PlaidOptions> options, BankLinks links, PlaidBankProvider plaid, CancellationToken cancellationToken)
     {
         NoStore(context);
         if (!options.Value.IsConfigured)
@@ -82,11 +83,11 @@ public static class PlaidLinkEndpoints
         {
             return Results.BadRequest(new LinkResultDto(false, "The request carries no public token."));
         }
-        var grant = await links.FindAsync(code, cancellationToken);
-        if (grant is null)
+        var grant = code is null ? null : await links.FindAsync(code, cancellationToken);
+        if (code is null || grant is null)
         {
             // A retry whose first answer was lost on the way back: the link did complete.
-            return await links.CompletedAsync(code, cancellationToken)
+            return code is not null && await links.CompletedAsync(code, cancellationToken)
                 ? Results.Json(new LinkResultDto(true, "This link was already used, and your bank is connected. You can close this page and return to the chat."), statusCode: StatusCodes.Status410Gone)
                 : Results.Json(new LinkResultDto(false, "This link has expired or was already used. Ask the bot for a new one with /link bank."), statusCode: StatusCodes.Status410Gone);
         }

@@ -27,7 +27,17 @@ public sealed record BankLinkGrant(Guid SessionId, Guid UserId, Guid? BankItemId
 /// </summary>
 public sealed class BankLinks(NpgsqlDataSource dataSource, IOptions<PlaidOptions> options, TimeProvider clock)
 {
-    public const string PathPrefix = "/link/plaid/";
+    /// <summary>
+    /// The link page's path. The code travels in the query (<see cref="CodeParameter"/>), never in the path: ASP.NET
+    /// Core puts the request path in the scope of every log line written during a request, so a code in the path would
+    /// reach the log.
+    /// </summary>
+    public const string Path = "/link/plaid";
+
+    public const string CodeParameter = "c";
+
+    /// <summary>The page's address for <paramref name="code"/>, relative to the site's base.</summary>
+    public static string PathFor(string code) => Path + "?" + CodeParameter + "=" + Uri.EscapeDataString(code);
 
     /// <summary>How long one request may hold a code while it exchanges the public token (Plaid's client times out at 30 s).</summary>
     public static readonly TimeSpan ClaimTime = TimeSpan.FromMinutes(2);
@@ -44,7 +54,7 @@ public sealed class BankLinks(NpgsqlDataSource dataSource, IOptions<PlaidOptions
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
         var baseUrl = options.Value.PublicBaseUrl?.TrimEnd('/') ?? string.Empty;
-        return new BankLinkUrl(baseUrl + PathPrefix + code, expiresAt);
+        return new BankLinkUrl(baseUrl + PathFor(code), expiresAt);
     }
 
     /// <summary>The grant of a code that is unused and unexpired; null otherwise.</summary>

@@ -29,7 +29,7 @@ public sealed class PlaidOptions : IValidatableObject
 
     /// <summary>
     /// This host's public address, for the one-time bank-link URLs the bot sends. Unset, links are relative
-    /// (<c>/link/plaid/CODE</c>), which works in the web chat.
+    /// (<c>/link/plaid?c=CODE</c>), which works in the web chat.
     /// </summary>
     public string? PublicBaseUrl { get; set; }
 
