@@ -46,12 +46,16 @@ public sealed partial class OutboxProcessor(
             return 0;
         }
         var runs = claimed.GroupBy(row => row.ConversationId).Select(run => SendRunAsync(run.ToList(), cancellationToken)).ToList();
+        using var sending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var renewal = RenewLeasesAsync(claimed.Select(row => row.Id).ToArray(), sending.Token);
         try
         {
             await Task.WhenAll(runs);
         }
         finally
         {
+            await sending.CancelAsync();
+            await renewal;
             // Whatever happened (a stop included), every claimed row's outcome is recorded; rows not tried go back.
             var outcomes = runs.Where(r => r.IsCompletedSuccessfully).SelectMany(r => r.Result).ToList();
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
@@ -59,6 +63,41 @@ public sealed partial class OutboxProcessor(
         }
         return claimed.Count;
     }
+
+    /// <summary>
+    /// Keeps the batch's rows claimed while they are being sent (every third of the lease), so a slow platform call
+    /// does not let another sender, here or in another replica, claim a row mid-send and deliver it a second time. Only
+    /// a sender that stops renewing (a crash, or a stall longer than two thirds of the lease) hands its rows on.
+    /// </summary>
+    private async Task RenewLeasesAsync(Guid[] ids, CancellationToken sending)
+    {
+        var every = settings.Lease / 3;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(every, clock, sending);
+                try
+                {
+                    await using var command = Sql.Command(dataSource,
+                        $"UPDATE outbox SET lease_until = now() + $2 WHERE id = ANY($1) AND status = '{nameof(OutboxStatus.Pending)}' AND lease_until IS NOT NULL",
+                        ids, settings.Lease);
+                    await command.ExecuteNonQueryAsync(sending);
+                }
+                catch (Exception exception) when (exception is NpgsqlException or TimeoutException)
+                {
+                    // The next renewal tries again; if none succeeds in time, the rows pass on as after a crash.
+                    LogRenewalFailed(logger, exception);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (sending.IsCancellationRequested)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the outbox leases of a batch being sent failed; trying again")]
+    private static partial void LogRenewalFailed(ILogger logger, Exception exception);
 
     private async Task<List<Claimed>> ClaimAsync(int conversations, CancellationToken cancellationToken)
     {
