@@ -61,6 +61,7 @@ public static class ChannelsServiceCollectionExtensions
         });
         services.AddSingleton<SlackActionUsers>();
         services.TryAddSingleton<InboundSeam>();
+        services.AddSingleton<SlackAppHome>();
         services.AddSingleton<SlackInbound>();
         if (!string.IsNullOrWhiteSpace(options.AppToken))
         {

@@ -51,6 +51,7 @@ public static class FinanceServiceCollectionExtensions
             : sp.GetRequiredService<DemoBank>());
 
         services.AddScoped<PaperBroker>();
+        services.AddScoped<Bot.Pipeline.People.IPersonSummarySource, Trading.OpenPlansSummary>();
         services.AddScoped<IbkrBroker>();
         services.AddScoped<IBrokerProvider>(sp => sp.GetRequiredService<IOptions<IbkrOptions>>().Value.IsConfigured
             ? sp.GetRequiredService<IbkrBroker>()

@@ -57,6 +57,7 @@ public static class SchedulingServiceCollectionExtensions
         services.AddSingleton<ScheduleFiring>();
         services.AddTransient<ScheduleFireJob>();
         services.AddScoped<ScheduleService>();
+        services.AddScoped<Bot.Pipeline.People.IPersonSummarySource, SchedulesSummary>();
         services.AddScoped<IChatCommand, ScheduleCommand>();
         services.AddScoped<ICardActionHandler, ScheduleActionHandler>();
         services.AddScoped<IChatCommand, SchedulesCommand>();

@@ -227,6 +227,14 @@ public sealed class FakeSlackApi : IAsyncDisposable
             case "chat.postEphemeral":
                 await WriteAsync(context, 200, new JsonObject { ["ok"] = true, ["message_ts"] = "1800000000.999999" });
                 return;
+            case "views.publish":
+                // The published view as Slack returns it: the view with the ids Slack gives it.
+                var view = body["view"] is JsonObject published ? (JsonObject)published.DeepClone() : new JsonObject();
+                view["id"] = "V0HOME" + Interlocked.Increment(ref nextTs).ToString(CultureInfo.InvariantCulture);
+                view["team_id"] = "T0FAKE";
+                view["hash"] = "1800000000.home";
+                await WriteAsync(context, 200, new JsonObject { ["ok"] = true, ["view"] = view });
+                return;
             case "auth.test":
                 await WriteAsync(context, 200, new JsonObject { ["ok"] = true, ["team_id"] = "T0FAKE", ["user_id"] = "U0BOT", ["bot_id"] = "B0BOT" });
                 return;

@@ -50,6 +50,10 @@ public sealed class SlackClient(HttpClient http)
         return CallAsync("chat.postEphemeral", body, null, cancellationToken);
     }
 
+    /// <summary>Publishes <paramref name="view"/> (type <c>home</c>) as <paramref name="user"/>'s App Home tab.</summary>
+    public Task<SlackResponse> PublishViewAsync(string user, JsonObject view, CancellationToken cancellationToken) =>
+        CallAsync("views.publish", new JsonObject { ["user_id"] = user, ["view"] = view }, null, cancellationToken);
+
     public Task<SlackResponse> OpenConversationAsync(string user, CancellationToken cancellationToken) =>
         CallAsync("conversations.open", new JsonObject { ["users"] = user }, null, cancellationToken);
 

@@ -11,11 +11,20 @@ namespace Bot.Channels.Slack;
 /// press or a slash command means for the bot (step 2). Recording is the acknowledgement's precondition: what Slack was
 /// told we have, we have.
 /// </summary>
-public sealed class SlackInbound(InboundSeam seam, NpgsqlDataSource db, TimeProvider clock, ILogger<SlackInbound> logger)
+public sealed class SlackInbound(InboundSeam seam, NpgsqlDataSource db, SlackAppHome home, TimeProvider clock, ILogger<SlackInbound> logger)
 {
     /// <summary>An Events API envelope: a message or mention to record, or nothing (another bot, an edit, a thread the bot is not in).</summary>
     public async ValueTask<InboundMapping> MapEventAsync(JsonElement envelope, CancellationToken cancellationToken)
     {
+        if (AppHomeOpenedBy(envelope) is { } opener)
+        {
+            // Not a message: nothing is recorded. The tab is drawn before the 200 (views.publish is one quick call).
+            return InboundMapping.ActNow(async ct =>
+            {
+                await home.PublishAsync(opener, ct);
+                return Microsoft.AspNetCore.Http.Results.Ok();
+            });
+        }
         var (kind, message) = SlackMapper.FromEvent(envelope);
         if (message is null || kind == SlackMessageKind.Ignore
             || (kind == SlackMessageKind.ThreadReply && !await IsKnownThreadAsync(message.Address, cancellationToken)))
@@ -62,6 +71,14 @@ public sealed class SlackInbound(InboundSeam seam, NpgsqlDataSource db, TimeProv
             SlackLog.Duplicate(logger, "event:" + JsonMembers.Text(envelope, "event_id"), retryNum);
         }
     }
+
+    /// <summary>The Slack user who opened the bot's Home tab (<c>app_home_opened</c> with <c>tab: home</c>), or null.</summary>
+    private static string? AppHomeOpenedBy(JsonElement envelope) =>
+        envelope.TryGetProperty("event", out var ev) && ev.ValueKind == JsonValueKind.Object
+        && JsonMembers.Text(ev, "type") == "app_home_opened" && JsonMembers.Text(ev, "tab") == "home"
+        && JsonMembers.Text(ev, "user") is { Length: > 0 and <= 64 } user && user.All(char.IsAsciiLetterOrDigit)
+            ? user
+            : null;
 
     /// <summary>Whether the bot already takes part in this Slack thread (it answered there before).</summary>
     private async Task<bool> IsKnownThreadAsync(ConversationAddress address, CancellationToken cancellationToken)

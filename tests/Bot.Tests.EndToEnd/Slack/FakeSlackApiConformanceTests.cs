@@ -23,6 +23,21 @@ public class FakeSlackApiConformanceTests
     }
 
     [Fact]
+    public async Task The_fakes_views_publish_answer_matches_slacks_response_schema()
+    {
+        await using var slack = FakeSlackApi.Start();
+        using var http = new HttpClient();
+        using var message = new HttpRequestMessage(HttpMethod.Post, slack.ApiBaseUrl + "/views.publish")
+        {
+            Content = new StringContent("""{"user_id":"U0ANN00001","view":{"type":"home","blocks":[{"type":"section","text":{"type":"mrkdwn","text":"hi"}}]}}""", Encoding.UTF8, "application/json"),
+        };
+        message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", slack.Token);
+        var response = await (await http.SendAsync(message)).Content.ReadAsStringAsync();
+        // Slack's spec files views.publish under GET (the product posts JSON, which Slack's Web API takes for every method).
+        await AssertMatchesAsync("/views.publish", "200", response, "get");
+    }
+
+    [Fact]
     public async Task Fake_errors_match_slacks_error_schema()
     {
         await using var slack = FakeSlackApi.Start();
@@ -53,14 +68,14 @@ public class FakeSlackApiConformanceTests
         Assert.Empty(slack.Calls("chat.postMessage"));
     }
 
-    private static async Task AssertMatchesAsync(string path, string status, string response)
+    private static async Task AssertMatchesAsync(string path, string status, string response, string method = "post")
     {
         var file = Path.Combine(Path.GetTempPath(), $"slack-response-{Guid.NewGuid():N}.json");
         await File.WriteAllTextAsync(file, response);
         try
         {
             var spec = Path.Combine(RepoPaths.Conformance, "slack", "web-api", "slack_web_openapi_v2.json");
-            var result = await NodeScript.RunAsync("validate-swagger-response.mjs", [spec, path, "post", status, file], TimeSpan.FromMinutes(2));
+            var result = await NodeScript.RunAsync("validate-swagger-response.mjs", [spec, path, method, status, file], TimeSpan.FromMinutes(2));
             Assert.True(result.ExitCode == 0, $"{path} {status}: {response}\n{result.StandardOutput}{result.StandardError}");
         }
         finally

@@ -121,6 +121,65 @@ public class SlackEndToEndTests
         Assert.Single(Replies(slack, "1800000100.000100"));
     }
 
+    [Fact]
+    public async Task The_App_Home_tab_shows_threads_plans_schedules_and_a_sign_in_link_that_works()
+    {
+        await using var db = await TestDatabase.CreateAsync();
+        await using var slack = FakeSlackApi.Start();
+        var port = Ports.GetFree();
+        await using var host = await BotHostProcess.StartAsync(db.ConnectionString, new Dictionary<string, string>
+        {
+            ["Pipeline:PollSeconds"] = "0.2",
+            ["Slack:BotToken"] = slack.Token,
+            ["Slack:SigningSecret"] = Secret,
+            ["Slack:ApiBaseUrl"] = slack.ApiBaseUrl,
+            ["Web:AccessKey"] = "app-home-access-key", // the browser is nobody until it signs in
+            ["Web:PublicBaseUrl"] = $"http://127.0.0.1:{port}",
+        }, port);
+        using var http = new HttpClient { BaseAddress = host.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
+
+        // Someone the bot has not met opens the tab: a welcome, no link, nothing recorded.
+        Assert.Equal(HttpStatusCode.OK, (await PostSignedAsync(http, "/slack/events", HomeOpened("Ev0HOME0", "U0NEW"), "application/json")).StatusCode);
+        var welcome = await Eventually.GetAsync(() => Task.FromResult(slack.Calls("views.publish")), c => c.Count >= 1, "the welcome Home view", Wait);
+        Assert.Equal("U0NEW", (string?)welcome[0].Body["user_id"]);
+        Assert.DoesNotContain("/signin", welcome[0].Body.ToJsonString(), StringComparison.Ordinal);
+
+        // Ann chats, proposes a plan and schedules a message; then she opens the tab.
+        Assert.Equal(HttpStatusCode.OK, (await PostSignedAsync(http, "/slack/events", Event("Ev0HOMEBUY", "1800000700.000100", "/buy 3 AAPL limit 190"), "application/json")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PostSignedAsync(http, "/slack/events", Event("Ev0HOMESCHED", "1800000800.000100", "/schedule daily 08:00 Europe/Berlin Morning: /portfolio"), "application/json")).StatusCode);
+        await Eventually.GetAsync(() => db.CountAsync("SELECT count(*) FROM inbox WHERE channel = 'slack' AND status = 'Done'"), n => n == 2, "both turns done", Wait);
+        var inboxBefore = await db.CountAsync("SELECT count(*) FROM inbox");
+        Assert.Equal(HttpStatusCode.OK, (await PostSignedAsync(http, "/slack/events", HomeOpened("Ev0HOME1", User), "application/json")).StatusCode);
+        var view = (await Eventually.GetAsync(() => Task.FromResult(slack.Calls("views.publish").Where(c => (string?)c.Body["user_id"] == User).ToList()), c => c.Count >= 1, "Ann's Home view", Wait))[0].Body["view"]!;
+        Assert.Equal("home", (string?)view["type"]);
+        var text = view.ToJsonString();
+        Assert.Contains("Recent threads", text, StringComparison.Ordinal);
+        Assert.Contains("Trade plans waiting for you", text, StringComparison.Ordinal);
+        Assert.Contains("Buy 3 AAPL limit 190", text, StringComparison.Ordinal);
+        Assert.Contains("Schedules", text, StringComparison.Ordinal);
+        Assert.Contains("Morning", text, StringComparison.Ordinal);
+        Assert.Equal(inboxBefore, await db.CountAsync("SELECT count(*) FROM inbox")); // opening the tab is not a message
+
+        // Its button carries a one-time sign-in link for Ann: it opens the confirmation page.
+        var button = view["blocks"]!.AsArray().Single(b => (string?)b!["type"] == "actions")!["elements"]![0]!;
+        var link = new Uri((string)button["url"]!);
+        Assert.Equal("/signin", link.AbsolutePath);
+        using var page = await http.GetAsync(link.PathAndQuery);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("Sign in", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    private static string HomeOpened(string eventId, string user) => new JsonObject
+    {
+        ["token"] = "x",
+        ["team_id"] = Team,
+        ["api_app_id"] = "A0APP",
+        ["type"] = "event_callback",
+        ["event_id"] = eventId,
+        ["event_time"] = 1800000000,
+        ["event"] = new JsonObject { ["type"] = "app_home_opened", ["user"] = user, ["channel"] = "D0HOME", ["tab"] = "home", ["event_ts"] = "1800000900.000100" },
+    }.ToJsonString();
+
     private static List<JsonObject> Replies(FakeSlackApi slack, string threadTs) =>
         slack.Calls("chat.postMessage").Select(c => c.Body).Where(b => (string?)b["thread_ts"] == threadTs).ToList();
 

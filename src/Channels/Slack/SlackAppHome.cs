@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Bot.Pipeline.People;
+using Bot.Pipeline.SignIn;
+using Bot.Pipeline.Threads;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Bot.Channels.Slack;
+
+/// <summary>
+/// The bot's App Home tab in Slack, published (<c>views.publish</c>) each time the person opens it: their recent
+/// threads from every connected channel, what the features say (open trade plans, schedules), and an "Open in browser"
+/// button carrying a one-time sign-in link (the same as <c>/web</c>'s, so it works once, for 10 minutes; the tab is
+/// drawn again, with a fresh link, whenever it is opened). A Slack account the bot has not met yet gets a short welcome.
+/// </summary>
+public sealed partial class SlackAppHome(SlackClient slack, IServiceScopeFactory scopes, IOptions<WebSignInOptions> web, TimeProvider clock, ILogger<SlackAppHome> logger)
+{
+    private const int MaxThreads = 5;
+    private const int MaxLines = 5;
+
+    /// <summary>Draws <paramref name="slackUser"/>'s Home tab. A failure is logged: the tab keeps its last view.</summary>
+    public async Task PublishAsync(string slackUser, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var services = scope.ServiceProvider;
+        var queries = services.GetRequiredService<ThreadQueries>();
+        var userId = await queries.UserForIdentityAsync(SlackMapper.Channel, slackUser, cancellationToken);
+        var blocks = new JsonArray { Header("Your finance assistant") };
+        if (userId is not { } person)
+        {
+            blocks.Add(Section("Send me a direct message to start: ask about your balances or portfolio, or type `/help`."));
+        }
+        else
+        {
+            if (web.Value.CanMakeLinks)
+            {
+                var link = await services.GetRequiredService<WebSignInLinks>().IssueAsync(person, cancellationToken);
+                blocks.Add(new JsonObject
+                {
+                    ["type"] = "actions",
+                    ["elements"] = new JsonArray
+                    {
+                        new JsonObject
+                        {
+                            ["type"] = "button", ["action_id"] = "open_web_app", ["style"] = "primary",
+                            ["text"] = PlainText("Open in browser"), ["url"] = link.Url,
+                        },
+                    },
+                });
+                blocks.Add(Context("The button signs you in to the web app once, for 10 minutes; open this tab again for a new one."));
+            }
+            var threads = await queries.RecentAsync(person, MaxThreads, cancellationToken);
+            blocks.Add(new JsonObject { ["type"] = "divider" });
+            blocks.Add(Section(threads.Count == 0
+                ? "*Recent threads*\nNone yet."
+                : "*Recent threads*\n" + string.Join('\n', threads.Select(t => $"• {Escape(t.Title)} ({t.Channel}, {Ago(t.UpdatedAt)})"))));
+            foreach (var source in services.GetServices<IPersonSummarySource>().OrderBy(s => s.Order))
+            {
+                if (await source.DescribeAsync(person, MaxLines, cancellationToken) is { } section)
+                {
+                    blocks.Add(Section($"*{Escape(section.Title)}*\n" + string.Join('\n', section.Lines.Select(line => "• " + Escape(line)))));
+                }
+            }
+        }
+        var response = await slack.PublishViewAsync(slackUser, new JsonObject { ["type"] = "home", ["blocks"] = blocks }, cancellationToken);
+        if (!response.Ok)
+        {
+            LogPublishFailed(logger, response.Error ?? "unknown error");
+        }
+    }
+
+    private string Ago(DateTimeOffset at)
+    {
+        var age = clock.GetUtcNow() - at;
+        return age.TotalMinutes < 1 ? "just now"
+            : age.TotalHours < 1 ? string.Create(CultureInfo.InvariantCulture, $"{(int)age.TotalMinutes} min ago")
+            : age.TotalDays < 1 ? string.Create(CultureInfo.InvariantCulture, $"{(int)age.TotalHours} h ago")
+            : at.ToString("d MMM yyyy", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Slack's mrkdwn control characters, escaped as its docs say.</summary>
+    private static string Escape(string text) => text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
+
+    private static JsonObject Header(string text) => new() { ["type"] = "header", ["text"] = PlainText(text) };
+
+    private static JsonObject Section(string mrkdwn) =>
+        new() { ["type"] = "section", ["text"] = new JsonObject { ["type"] = "mrkdwn", ["text"] = mrkdwn.Length <= 3000 ? mrkdwn : mrkdwn[..2999] + "…" } };
+
+    private static JsonObject Context(string text) =>
+        new() { ["type"] = "context", ["elements"] = new JsonArray { new JsonObject { ["type"] = "mrkdwn", ["text"] = text } } };
+
+    private static JsonObject PlainText(string text) => new() { ["type"] = "plain_text", ["text"] = text, ["emoji"] = true };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing a Slack App Home view failed: {Error}")]
+    private static partial void LogPublishFailed(ILogger logger, string error);
+}
