@@ -19,8 +19,9 @@ public class DirectLineTests(BotAppFactory app) : IClassFixture<BotAppFactory>
         Assert.Contains("What I can do", reply.GetProperty("text").GetString(), StringComparison.Ordinal);
 
         var replyId = reply.GetProperty("id").GetString()!;
-        Assert.Equal(1, await app.Database.CountAsync(
-            "SELECT count(*) FROM outbox WHERE status = 'Sent' AND platform_message_id = $1 AND sent_at IS NOT NULL", replyId));
+        // The reply reaches the client first; its outbox row is marked sent when the sender records its batch.
+        Assert.Equal(1, await Eventually.GetAsync(() => app.Database.CountAsync(
+            "SELECT count(*) FROM outbox WHERE status = 'Sent' AND platform_message_id = $1 AND sent_at IS NOT NULL", replyId), n => n == 1, "the reply's outbox row recorded as sent"));
         Assert.Equal(1, await app.Database.CountAsync(
             """
             SELECT count(*) FROM thread_events e JOIN threads t ON t.id = e.thread_id JOIN conversations c ON c.id = t.conversation_id
