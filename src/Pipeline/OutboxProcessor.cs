@@ -82,7 +82,9 @@ public sealed partial class OutboxProcessor(
                     await using var command = Sql.Command(dataSource,
                         $"UPDATE outbox SET lease_until = now() + $2 WHERE id = ANY($1) AND status = '{nameof(OutboxStatus.Pending)}' AND lease_until IS NOT NULL",
                         ids, settings.Lease);
-                    await command.ExecuteNonQueryAsync(sending);
+                    // Not cancelled when the sends finish: cancelling a running statement costs PostgreSQL a cancel
+                    // request on a connection of its own, and this one-row-per-message update is quick.
+                    await command.ExecuteNonQueryAsync(CancellationToken.None);
                 }
                 catch (Exception exception) when (exception is NpgsqlException or TimeoutException)
                 {

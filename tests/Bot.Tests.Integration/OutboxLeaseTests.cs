@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Bot.Tests.Integration;
 
-/// <summary>A host whose outbox leases last one second and that sends nothing by itself: the test is both senders.</summary>
+/// <summary>A host whose outbox leases last four seconds and that sends nothing by itself: the test is both senders.</summary>
 public class ShortLeaseOutboxFactory : BotAppFactory
 {
     public ScriptedChannelSender Sender { get; } = new();
@@ -13,7 +13,7 @@ public class ShortLeaseOutboxFactory : BotAppFactory
     {
         ["Pipeline:TurnWorkers"] = "0",
         ["Pipeline:OutboxSenders"] = "0",
-        ["Pipeline:LeaseSeconds"] = "1",
+        ["Pipeline:LeaseSeconds"] = "4", // renewed every 1.3 s: a loaded machine has 2.7 s of slack before a lease could lapse
     };
 
     protected override void ConfigureTestServices(IServiceCollection services) => services.AddSingleton<IChannelSender>(Sender);
@@ -39,10 +39,10 @@ public class OutboxLeaseTests(ShortLeaseOutboxFactory app) : IClassFixture<Short
             VALUES ($1, $2, $3, $4::jsonb, 'Pending', now(), now(), now() + interval '15 minutes')
             """,
             row, conversation, ScriptedChannelSender.Name, BotJson.Serialize(new OutgoingMessage { Text = "slow" }));
-        // The platform takes three and a half leases to answer.
+        // The platform takes more than three leases to answer.
         app.Sender.Platform(conversation, async (_, cancellationToken) =>
         {
-            await Task.Delay(TimeSpan.FromSeconds(3.5), cancellationToken);
+            await Task.Delay(TimeSpan.FromSeconds(13), cancellationToken);
             return new SendResult.Sent("platform-1");
         });
 
@@ -52,7 +52,7 @@ public class OutboxLeaseTests(ShortLeaseOutboxFactory app) : IClassFixture<Short
         while (!first.IsCompleted)
         {
             secondClaims += await processor.SendDueAsync(50, CancellationToken.None); // the other sender, polling
-            await Task.Delay(100);
+            await Task.Delay(200);
         }
         Assert.Equal(1, await first);
 

@@ -27,10 +27,10 @@ public sealed partial class SlackAppHome(SlackClient slack, IServiceScopeFactory
         var services = scope.ServiceProvider;
         var queries = services.GetRequiredService<ThreadQueries>();
         var userId = await queries.UserForIdentityAsync(SlackMapper.Channel, slackUser, cancellationToken);
-        var blocks = new JsonArray { Header("Your finance assistant") };
+        var blocks = new JsonArray { SlackBlocks.Header("Your finance assistant") };
         if (userId is not { } person)
         {
-            blocks.Add(Section("Send me a direct message to start: ask about your balances or portfolio, or type `/help`."));
+            blocks.Add(SlackBlocks.Section("Send me a direct message to start: ask about your balances or portfolio, or type `/help`."));
         }
         else
         {
@@ -45,7 +45,7 @@ public sealed partial class SlackAppHome(SlackClient slack, IServiceScopeFactory
                         new JsonObject
                         {
                             ["type"] = "button", ["action_id"] = "open_web_app", ["style"] = "primary",
-                            ["text"] = PlainText("Open in browser"), ["url"] = link.Url,
+                            ["text"] = SlackBlocks.PlainText("Open in browser"), ["url"] = link.Url,
                         },
                     },
                 });
@@ -53,14 +53,14 @@ public sealed partial class SlackAppHome(SlackClient slack, IServiceScopeFactory
             }
             var threads = await queries.RecentAsync(person, MaxThreads, cancellationToken);
             blocks.Add(new JsonObject { ["type"] = "divider" });
-            blocks.Add(Section(threads.Count == 0
+            blocks.Add(SlackBlocks.Section(threads.Count == 0
                 ? "*Recent threads*\nNone yet."
-                : "*Recent threads*\n" + string.Join('\n', threads.Select(t => $"• {Escape(t.Title)} ({t.Channel}, {Ago(t.UpdatedAt)})"))));
+                : "*Recent threads*\n" + string.Join('\n', threads.Select(t => $"• {SlackMrkdwn.Escape(t.Title)} ({t.Channel}, {Ago(t.UpdatedAt)})"))));
             foreach (var source in services.GetServices<IPersonSummarySource>().OrderBy(s => s.Order))
             {
                 if (await source.DescribeAsync(person, MaxLines, cancellationToken) is { } section)
                 {
-                    blocks.Add(Section($"*{Escape(section.Title)}*\n" + string.Join('\n', section.Lines.Select(line => "• " + Escape(line)))));
+                    blocks.Add(SlackBlocks.Section($"*{SlackMrkdwn.Escape(section.Title)}*\n" + string.Join('\n', section.Lines.Select(line => "• " + SlackMrkdwn.Escape(line)))));
                 }
             }
         }
@@ -80,18 +80,7 @@ public sealed partial class SlackAppHome(SlackClient slack, IServiceScopeFactory
             : at.ToString("d MMM yyyy", CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Slack's mrkdwn control characters, escaped as its docs say.</summary>
-    private static string Escape(string text) => text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
-
-    private static JsonObject Header(string text) => new() { ["type"] = "header", ["text"] = PlainText(text) };
-
-    private static JsonObject Section(string mrkdwn) =>
-        new() { ["type"] = "section", ["text"] = new JsonObject { ["type"] = "mrkdwn", ["text"] = mrkdwn.Length <= 3000 ? mrkdwn : mrkdwn[..2999] + "…" } };
-
-    private static JsonObject Context(string text) =>
-        new() { ["type"] = "context", ["elements"] = new JsonArray { new JsonObject { ["type"] = "mrkdwn", ["text"] = text } } };
-
-    private static JsonObject PlainText(string text) => new() { ["type"] = "plain_text", ["text"] = text, ["emoji"] = true };
+    private static JsonObject Context(string text) => new() { ["type"] = "context", ["elements"] = new JsonArray { SlackBlocks.Mrkdwn(text) } };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing a Slack App Home view failed: {Error}")]
     private static partial void LogPublishFailed(ILogger logger, string error);

@@ -19,7 +19,7 @@ public static class SlackBlocks
         {
             blocks.Add(Section("*" + SlackMrkdwn.Escape(notice) + "*"));
         }
-        blocks.Add(new JsonObject { ["type"] = "header", ["text"] = PlainText(Truncate(card.Title, MaxHeaderChars)) });
+        blocks.Add(Header(card.Title));
         var summary = string.Join(" · ", (card.Status is { } status ? new[] { "*" + SlackMrkdwn.Escape(status) + "*" } : [])
             .Concat(card.Labels.Select(SlackMrkdwn.Escape)));
         var items = string.Join('\n', card.Items.Select(item => "• " + SlackMrkdwn.Escape(item)));
@@ -90,11 +90,15 @@ public static class SlackBlocks
         return button;
     }
 
-    private static JsonObject Section(string mrkdwn) => new() { ["type"] = "section", ["text"] = Mrkdwn(Truncate(mrkdwn, MaxSectionChars)) };
+    /// <summary>A header block, its plain text cut to Slack's limit.</summary>
+    internal static JsonObject Header(string text) => new() { ["type"] = "header", ["text"] = PlainText(Truncate(text, MaxHeaderChars)) };
 
-    private static JsonObject Mrkdwn(string text) => new() { ["type"] = "mrkdwn", ["text"] = text };
+    /// <summary>A section of mrkdwn (already escaped), cut to Slack's limit.</summary>
+    internal static JsonObject Section(string mrkdwn) => new() { ["type"] = "section", ["text"] = Mrkdwn(Truncate(mrkdwn, MaxSectionChars)) };
 
-    private static JsonObject PlainText(string text) => new() { ["type"] = "plain_text", ["text"] = text, ["emoji"] = true };
+    internal static JsonObject Mrkdwn(string text) => new() { ["type"] = "mrkdwn", ["text"] = text };
+
+    internal static JsonObject PlainText(string text) => new() { ["type"] = "plain_text", ["text"] = text, ["emoji"] = true };
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
 }

@@ -57,14 +57,7 @@ public static class BotFrameworkAuthentication
 
     private static void Configure(JwtBearerOptions jwt, TeamsOptions teams)
     {
-        jwt.MetadataAddress = teams.OpenIdMetadataUrl;
-        // HTTPS for the metadata (validated at start), except a local stand-in on loopback (the tests' fake Bot Framework).
-        jwt.RequireHttpsMetadata = !(Uri.TryCreate(teams.OpenIdMetadataUrl, UriKind.Absolute, out var metadata) && metadata.IsLoopback);
-        jwt.MapInboundClaims = false;
-        jwt.RefreshOnIssuerKeyNotFound = true;
-        jwt.RefreshInterval = MinRefreshInterval;
-        jwt.AutomaticRefreshInterval = MaxKeyAge;
-        jwt.BackchannelTimeout = TimeSpan.FromSeconds(30);
+        UseMetadata(jwt, teams.OpenIdMetadataUrl);
         jwt.TokenValidationParameters = new TokenValidationParameters
         {
             ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
@@ -102,6 +95,23 @@ public static class BotFrameworkAuthentication
                 return Task.CompletedTask;
             },
         };
+    }
+
+    /// <summary>
+    /// Signing keys from <paramref name="metadataUrl"/> (HTTPS, validated at start, except a local stand-in on loopback:
+    /// the tests' fakes), claims as the token names them, and an unknown key id refreshing the metadata at most every
+    /// <see cref="MinRefreshInterval"/>. Shared by every JWT scheme that trusts an OpenID issuer (the Bot Framework, the
+    /// Teams tab's Entra tenant).
+    /// </summary>
+    internal static void UseMetadata(JwtBearerOptions jwt, string metadataUrl)
+    {
+        jwt.MetadataAddress = metadataUrl;
+        jwt.RequireHttpsMetadata = !(Uri.TryCreate(metadataUrl, UriKind.Absolute, out var metadata) && metadata.IsLoopback);
+        jwt.MapInboundClaims = false;
+        jwt.RefreshOnIssuerKeyNotFound = true;
+        jwt.RefreshInterval = MinRefreshInterval;
+        jwt.AutomaticRefreshInterval = MaxKeyAge;
+        jwt.BackchannelTimeout = TimeSpan.FromSeconds(30);
     }
 
     /// <summary>Why a token was refused, in words that carry nothing of the token itself.</summary>

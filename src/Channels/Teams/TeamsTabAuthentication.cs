@@ -43,12 +43,7 @@ public static class TeamsTabAuthentication
             jwt.Events = new JwtBearerEvents { OnMessageReceived = context => { context.NoResult(); return Task.CompletedTask; } };
             return;
         }
-        jwt.MetadataAddress = teams.EffectiveTabMetadataUrl;
-        jwt.RequireHttpsMetadata = !(Uri.TryCreate(teams.EffectiveTabMetadataUrl, UriKind.Absolute, out var metadata) && metadata.IsLoopback);
-        jwt.MapInboundClaims = false;
-        jwt.RefreshOnIssuerKeyNotFound = true;
-        jwt.RefreshInterval = BotFrameworkAuthentication.MinRefreshInterval;
-        jwt.BackchannelTimeout = TimeSpan.FromSeconds(30);
+        BotFrameworkAuthentication.UseMetadata(jwt, teams.EffectiveTabMetadataUrl);
         jwt.TokenValidationParameters = new TokenValidationParameters
         {
             ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
