@@ -25,6 +25,8 @@ public static class ChannelsServiceCollectionExtensions
         services.AddSingleton<OwnerAccess>();
         services.AddSingleton<WebSessions>();
         services.AddSingleton<WebCallers>();
+        services.AddOptions<WebOidcOptions>().BindConfiguration(WebOidcOptions.Section);
+        services.AddSingleton<WebOidcPeople>();
         // ASP.NET Core anti-forgery guards the sign-in form (a forged post would sign the victim in as someone else);
         // calls of a signed-in page carry the session's own token (WebSessions.AntiforgeryToken).
         services.AddAntiforgery(options =>

@@ -23,6 +23,25 @@ public class StartupConfigurationTests
         Assert.Contains("0.0.0.0", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("http://127.0.0.1:9/", "", "Web:Oidc:ClientSecret must be set")]
+    [InlineData("http://idp.example.com/", "not-a-real-secret", "Web:Oidc:Authority must use https")]
+    public async Task An_OpenID_Connect_sign_in_that_cannot_work_is_named(string authority, string secret, string problem)
+    {
+        var (exit, output) = await BotHostProcess.RunExpectingExitAsync("Host=127.0.0.1;Database=unused", new Dictionary<string, string>
+        {
+            ["Web:Oidc:Authority"] = authority,
+            ["Web:Oidc:ClientId"] = "bot-web",
+            ["Web:Oidc:ClientSecret"] = secret,
+        });
+        Assert.Equal(2, exit);
+        Assert.Contains(problem, output, StringComparison.Ordinal);
+        if (secret.Length > 0)
+        {
+            Assert.DoesNotContain(secret, output, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task An_out_of_range_pipeline_setting_is_named()
     {

@@ -278,7 +278,8 @@ public sealed partial class WebChatBrowserTests(ITestOutputHelper output)
 
         public IPage Page { get; }
 
-        public static async Task<BrowserPage> OpenAsync(BotHostProcess host)
+        /// <summary>A page on <paramref name="host"/>; it may also reach <paramref name="peers"/> (loopback servers the test started).</summary>
+        public static async Task<BrowserPage> OpenAsync(BotHostProcess host, params Uri[] peers)
         {
             var playwright = await Playwright.CreateAsync();
             IBrowser? browser = null;
@@ -300,9 +301,10 @@ public sealed partial class WebChatBrowserTests(ITestOutputHelper output)
                 SetDefaultExpectTimeout(Timeout);
                 var session = new BrowserPage(playwright, browser, await context.NewPageAsync(), host);
 
-                // Nothing may leave the machine: the page loads its scripts and styles from the host alone.
-                var origin = host.BaseUrl.GetLeftPart(UriPartial.Authority);
-                await context.RouteAsync(url => !url.StartsWith(origin + "/", StringComparison.Ordinal), async route =>
+                // Nothing may leave the machine: the page loads its scripts and styles from the host alone (and goes only
+                // to the peers the test named).
+                var origins = peers.Prepend(host.BaseUrl).Select(u => u.GetLeftPart(UriPartial.Authority) + "/").ToArray();
+                await context.RouteAsync(url => !origins.Any(o => url.StartsWith(o, StringComparison.Ordinal)), async route =>
                 {
                     session.Add(session.offHost, route.Request.Url);
                     await route.AbortAsync();

@@ -14,15 +14,22 @@ namespace Bot.BotHost.Hosting;
 /// </summary>
 public static class AccessControlExtensions
 {
-    public static IServiceCollection AddAccessControl(this IServiceCollection services)
+    public static IServiceCollection AddAccessControl(this IServiceCollection services, IConfiguration configuration)
     {
+        // The OpenID Connect scheme exists only when it is set up, so its settings are read now and checked at start.
+        var oidc = configuration.GetSection(WebOidcOptions.Section).Get<WebOidcOptions>() ?? new WebOidcOptions();
+        if (oidc.Problem() is { } problem)
+        {
+            throw new StartupConfigurationException(problem);
+        }
         // No default scheme: every policy names its own, so a request is authenticated only by the scheme its endpoint's
         // policy asks for (the owner's check does not run on a platform webhook, nor JWT validation on the page).
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, OwnerAuthenticationHandler>(OwnerAuthenticationHandler.SchemeName, null)
             .AddScheme<AuthenticationSchemeOptions, PersonAuthenticationHandler>(PersonAuthenticationHandler.SchemeName, null)
             .AddBotFramework()
-            .AddTeamsTab();
+            .AddTeamsTab()
+            .AddWebOidc(oidc);
         var owner = new AuthorizationPolicyBuilder(OwnerAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build();
         // The person's scheme first: its challenge only sets the 401, and the owner's then writes what to do.
         var person = new AuthorizationPolicyBuilder(PersonAuthenticationHandler.SchemeName, OwnerAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build();

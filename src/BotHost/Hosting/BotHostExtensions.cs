@@ -58,7 +58,7 @@ public static class BotHostExtensions
         services.AddTelegramChannel(configuration);
         services.AddSlackChannel(configuration);
         services.AddTeamsChannel();
-        services.AddAccessControl();
+        services.AddAccessControl(configuration);
         services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
         services.AddOpenApi();
         services.AddProblemDetails();
@@ -87,6 +87,7 @@ public static class BotHostExtensions
         app.MapOpenApi().RequireAuthorization(AccessPolicies.Owner);
         app.MapDirectLine();
         app.MapWebSignIn();
+        app.MapWebOidc();
         app.MapTelegramWebhook();
         app.MapTelegramMiniApp();
         app.MapSlack();

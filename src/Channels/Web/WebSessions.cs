@@ -38,6 +38,9 @@ public sealed partial class WebSessions(NpgsqlDataSource dataSource, IOptions<We
     /// </summary>
     public const string TeamsTabMethod = "teams-tab";
 
+    /// <summary>Signed in through the team's OpenID Provider (<see cref="WebOidc"/>); a top-level page like a link's.</summary>
+    public const string OidcMethod = "oidc";
+
     /// <summary>How stale <c>last_seen_at</c> may get before a request writes it again (the idle expiry's resolution).</summary>
     private static readonly TimeSpan TouchEvery = TimeSpan.FromMinutes(1);
 

@@ -46,14 +46,16 @@ public static class WebSignInEndpoints
     }
 
     private static async Task<IResult> ConfirmAsync(
-        HttpContext context, WebSignInLinks links, WebSessions sessions, IAntiforgery antiforgery, IOptions<WebOptions> web, CancellationToken cancellationToken)
+        HttpContext context, WebSignInLinks links, WebSessions sessions, IAntiforgery antiforgery, IOptions<WebOptions> web, IOptions<WebOidcOptions> oidc,
+        CancellationToken cancellationToken)
     {
         Protect(context);
         if (!context.Request.Query.TryGetValue(WebSignInLinks.TokenParameter, out var value))
         {
             return Html(StatusCodes.Status200OK, WebSignInPage.Message(
                 $"Sign in to {web.Value.BotName}",
-                "To sign in, send /web to the assistant in a private chat (Telegram, Slack or Teams) and open the link it sends you. A link works once, for 10 minutes."));
+                "To sign in, send /web to the assistant in a private chat (Telegram, Slack or Teams) and open the link it sends you. A link works once, for 10 minutes.",
+                oidc.Value.Enabled ? oidc.Value.DisplayName : null));
         }
         var token = value.ToString();
         var status = await links.PeekAsync(token, cancellationToken);

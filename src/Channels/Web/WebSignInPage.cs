@@ -14,7 +14,7 @@ public static class WebSignInPage
 
     private const string Style =
         "body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#222;line-height:1.5}"
-        + "button{font-size:1rem;padding:.5rem 1.2rem;border-radius:6px;border:1px solid #1f6feb;background:#1f6feb;color:#fff;cursor:pointer}";
+        + "button,a.button{display:inline-block;text-decoration:none;font-size:1rem;padding:.5rem 1.2rem;border-radius:6px;border:1px solid #1f6feb;background:#1f6feb;color:#fff;cursor:pointer}";
 
     public static string Confirm(string botName, string? displayName, string action, string tokenField, string token, string antiforgeryField, string antiforgeryToken) => Page(
         $"Sign in to {botName}",
@@ -29,7 +29,13 @@ public static class WebSignInPage
         <p><small>The link works once. If you did not ask for it, close this page.</small></p>
         """);
 
-    public static string Message(string title, string text) => Page(title, $"""<p data-testid="signin-message">{Encode(text)}</p>""");
+    /// <summary>A page that says <paramref name="text"/>; with <paramref name="oidcDisplayName"/>, also the button that signs in through the team's OpenID Provider.</summary>
+    public static string Message(string title, string text, string? oidcDisplayName = null) => Page(title,
+        $"""<p data-testid="signin-message">{Encode(text)}</p>"""
+        + (oidcDisplayName is null ? string.Empty : $"""
+
+        <p><a class="button" data-testid="signin-oidc" href="{WebOidc.ChallengePath}">Sign in with {Encode(oidcDisplayName)}</a></p>
+        """));
 
     private static string Page(string title, string body) => $"""
         <!doctype html>
