@@ -4,6 +4,7 @@ using Anthropic;
 using Bot.Agent.Commands;
 using Bot.Agent.Identities;
 using Bot.Agent.Llm;
+using Bot.Agent.Llm.Usage;
 using Bot.Agent.Memory;
 using Bot.Pipeline;
 using Bot.Pipeline.Actions;
@@ -43,7 +44,10 @@ public static class AgentServiceCollectionExtensions
 
         services.AddOptions<LlmOptions>().BindConfiguration(LlmOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<LlmOptions>, LlmOptionsValidator>();
-        services.AddSingleton(CreateChatClient);
+        services.AddSingleton<LlmUsageStore>();
+        // Every model call is metered and checked against the token budgets (MeteredChatClient).
+        services.AddSingleton<IChatClient>(sp => ActivatorUtilities.CreateInstance<MeteredChatClient>(sp, CreateChatClient(sp)));
+        services.AddScoped<IChatCommand, UsageCommand>();
         services.AddScoped<LlmAgent>();
         services.AddScoped<PostTurnWork>();
         // With a model configured the LLM agent answers (handing commands to the command agent); otherwise the command agent alone.

@@ -38,7 +38,7 @@ public class DataAccessTests
     /// position updates in one transaction. The key ring is read at start, before the EF Core model; the Telegram and
     /// Teams channel state is a key-value table written with upserts and has no entity. Connect codes and web sign-in
     /// links are spent by one guarded update (one winner), and a web session is looked up by its secret's hash on every
-    /// request; none of them has an entity.
+    /// request; none of them has an entity. Model usage is an insert that moves the month's total on in the same statement.
     /// </summary>
     public static readonly string[] SqlFeatureTables =
     [
@@ -48,6 +48,7 @@ public class DataAccessTests
         "data_protection_keys", "channel_state",
         "connect_codes", "connect_failures",
         "web_sign_in_links", "web_sessions",
+        "llm_usage", "llm_usage_months",
     ];
 
     /// <summary>Every SQL-only table.</summary>

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Text.Json;
 using Bot.Agent.Commands;
+using Bot.Agent.Llm.Usage;
 using Bot.Agent.Memory;
 using Bot.Pipeline.Model;
 using Bot.Pipeline;
@@ -38,6 +39,20 @@ public sealed class LlmAgent(
             return;
         }
 
+        using var scope = LlmCallScope.Begin(new LlmCallScope(turn.UserId, turn.Thread.Id, turn.TurnId, "reply"));
+        try
+        {
+            await AnswerAsync(turn, cancellationToken);
+        }
+        catch (LlmBudgetExceededException exception)
+        {
+            // A spent budget is an answer, not a failure: the person learns why and that commands still work.
+            turn.Reply(exception.Message);
+        }
+    }
+
+    private async Task AnswerAsync(TurnContext turn, CancellationToken cancellationToken)
+    {
         await live.TypingAsync(turn.Conversation, cancellationToken);
         var context = ToolContext.For(turn);
         var tools = toolProviders.SelectMany(p => p.GetTools(context)).ToList();
@@ -59,7 +74,8 @@ public sealed class LlmAgent(
         turn.Reply(reply, streamId: observer.Streamed ? streamId : null);
         // A scheduled prompt is the user's standing instruction, not something they just said: no facts from it.
         var userText = turn.Message.ScheduleId is null ? turn.Message.Text ?? string.Empty : string.Empty;
-        turn.AfterCommit(ct => postTurn.RunAsync(turn.Thread, turn.Conversation, turn.UserId, userText, reply, window, ct));
+        var turnId = turn.TurnId;
+        turn.AfterCommit(ct => postTurn.RunAsync(turn.Thread, turn.Conversation, turn.UserId, turnId, userText, reply, window, ct));
     }
 
     private ChatOptions ChatOptions() => new() { MaxOutputTokens = settings.MaxOutputTokens };
@@ -89,6 +105,7 @@ public sealed class LlmAgent(
                     $"You are a focused assistant working on one task for a finance assistant. Use your tools, then answer with a concise result the assistant can use. Today is {clock.GetUtcNow():yyyy-MM-dd}."),
                 new(ChatRole.User, task),
             };
+            using var scope = LlmCallScope.Begin(new LlmCallScope(turn.UserId, turn.Thread.Id, turn.TurnId, "subagent"));
             var observer = new TurnObserver(turn, live, streamId: null, subagentTask: task, clock);
             var result = await new ToolLoop(chat).RunAsync(messages, allowed, ChatOptions(), Math.Min(SubagentMaxIterations, settings.MaxToolIterations), observer, cancellationToken);
             await turn.RecordStepAsync(EventRoles.Assistant, new EventContent { Text = result.Text, Subagent = task }, cancellationToken);

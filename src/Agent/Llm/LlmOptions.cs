@@ -38,7 +38,29 @@ public sealed class LlmOptions
     [Range(64, 64_000)]
     public int MaxOutputTokens { get; set; } = 2_048;
 
+    /// <summary>Tokens (in + out) one person's model calls may use per UTC day; 0 for no limit. Commands still answer past it.</summary>
+    [Range(0, long.MaxValue)]
+    public long DailyTokensPerPerson { get; set; } = 200_000;
+
+    /// <summary>Tokens (in + out) the whole service may use per UTC calendar month; 0 for no limit.</summary>
+    [Range(0, long.MaxValue)]
+    public long MonthlyTokenBudget { get; set; }
+
+    /// <summary>Prices per model id (<c>Llm:Prices:MODEL:InputPerMillionTokens</c>, <c>...:OutputPerMillionTokens</c>), in US dollars, for the cost estimates.</summary>
+    public Dictionary<string, LlmPrice> Prices { get; set; } = new(StringComparer.Ordinal);
+
     public bool Enabled => !string.Equals(Provider, None, StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>A model's price in US dollars per million tokens.</summary>
+public sealed class LlmPrice
+{
+    public decimal InputPerMillionTokens { get; set; }
+
+    public decimal OutputPerMillionTokens { get; set; }
+
+    public decimal Cost(long inputTokens, long outputTokens) =>
+        (inputTokens * InputPerMillionTokens + outputTokens * OutputPerMillionTokens) / 1_000_000m;
 }
 
 /// <summary>Checks the combinations DataAnnotations cannot: a provider needs a key and a model; the base URL must be a URL.</summary>
@@ -47,6 +69,11 @@ public sealed class LlmOptionsValidator : IValidateOptions<LlmOptions>
     public ValidateOptionsResult Validate(string? name, LlmOptions options)
     {
         var provider = options.Provider.ToLowerInvariant();
+        var prices = options.Prices.Where(p => p.Value.InputPerMillionTokens < 0 || p.Value.OutputPerMillionTokens < 0).Select(p => p.Key).ToList();
+        if (prices.Count > 0)
+        {
+            return ValidateOptionsResult.Fail($"Llm:Prices for {string.Join(", ", prices)} must not be negative.");
+        }
         if (provider is not (LlmOptions.None or LlmOptions.Anthropic or LlmOptions.OpenAI))
         {
             return ValidateOptionsResult.Fail($"Llm:Provider is '{options.Provider}'; use anthropic, openai or none.");

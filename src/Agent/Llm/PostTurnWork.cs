@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Bot.Agent.Llm.Usage;
 using Bot.Agent.Memory;
 using Bot.Pipeline.Model;
 using Bot.Pipeline.Threads;
@@ -21,7 +22,21 @@ public sealed partial class PostTurnWork(IChatClient chat, ThreadQueries threads
     private const int SummaryChunkEvents = 200;
     private const int TranscriptCharsPerEvent = 600;
 
-    public async Task RunAsync(ChatThread thread, Conversation conversation, Guid userId, string userText, string reply, HistoryWindow window, CancellationToken cancellationToken)
+    public async Task RunAsync(ChatThread thread, Conversation conversation, Guid userId, Guid turnId, string userText, string reply, HistoryWindow window, CancellationToken cancellationToken)
+    {
+        using var scope = LlmCallScope.Begin(new LlmCallScope(userId, thread.Id, turnId, "after-reply"));
+        try
+        {
+            await RunStepsAsync(thread, conversation, userId, userText, reply, window, cancellationToken);
+        }
+        catch (LlmBudgetExceededException)
+        {
+            // Titles, facts and summaries wait for budget like replies do; the reply already told the person if it mattered.
+            LogBudgetSkipped(logger, thread.Id);
+        }
+    }
+
+    private async Task RunStepsAsync(ChatThread thread, Conversation conversation, Guid userId, string userText, string reply, HistoryWindow window, CancellationToken cancellationToken)
     {
         if (thread.Title is null)
         {
@@ -151,4 +166,7 @@ public sealed partial class PostTurnWork(IChatClient chat, ThreadQueries threads
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Folded {Count} events of thread {ThreadId} into its summary")]
     private static partial void LogFolded(ILogger logger, int count, Guid threadId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Work after the reply in thread {ThreadId} skipped: a token budget is spent")]
+    private static partial void LogBudgetSkipped(ILogger logger, Guid threadId);
 }

@@ -15,16 +15,24 @@ public abstract class LlmWireHost(string provider, string model, string baseUrlP
 
     public BotAppFactory App => app ?? throw new InvalidOperationException("not initialised");
 
+    /// <summary>More settings for the host (a derived fixture's).</summary>
+    protected virtual IDictionary<string, string> MoreSettings => new Dictionary<string, string>();
+
     public async Task InitializeAsync()
     {
         server = await ScriptedLlmServer.StartAsync();
-        app = new WireAppFactory(new Dictionary<string, string>
+        var settings = new Dictionary<string, string>
         {
             ["Llm:Provider"] = provider,
             ["Llm:ApiKey"] = ApiKey,
             ["Llm:Model"] = model,
             ["Llm:BaseUrl"] = new Uri(server.BaseUrl, baseUrlPath).ToString().TrimEnd('/'),
-        });
+        };
+        foreach (var (key, value) in MoreSettings)
+        {
+            settings[key] = value;
+        }
+        app = new WireAppFactory(settings);
         await app.InitializeAsync();
     }
 
@@ -47,7 +55,7 @@ public abstract class LlmWireHost(string provider, string model, string baseUrlP
 }
 
 /// <summary><c>Llm:Provider=anthropic</c>; the base URL is the server root (the SDK adds <c>/v1/messages</c>).</summary>
-public sealed class AnthropicWireHost() : LlmWireHost("anthropic", "claude-test", "/");
+public class AnthropicWireHost() : LlmWireHost("anthropic", "claude-test", "/");
 
 /// <summary><c>Llm:Provider=openai</c>; the base URL ends in <c>/v1</c> (the SDK adds <c>/chat/completions</c>).</summary>
 public sealed class OpenAIWireHost() : LlmWireHost("openai", "gpt-test", "/v1");
