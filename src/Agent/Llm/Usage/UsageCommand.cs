@@ -16,6 +16,12 @@ public sealed class UsageCommand(LlmUsageStore usage, IOptions<LlmOptions> optio
 
     public async Task RunAsync(TurnContext turn, string argument, CancellationToken cancellationToken)
     {
+        if (turn.Conversation.IsGroup)
+        {
+            // What one person spends is theirs: not shown to a group.
+            turn.Reply("Send /usage in a private chat with me: your usage is not shown in a group.");
+            return;
+        }
         var settings = options.Value;
         var now = clock.GetUtcNow();
         var today = await usage.PersonSinceAsync(turn.UserId, LlmUsageStore.DayStart(now), cancellationToken);
