@@ -4,7 +4,21 @@ using Npgsql;
 
 namespace Bot.Pipeline.Threads;
 
-public sealed record ThreadSummary(Guid Id, string Title, string Channel, string ConversationAddress, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, int EventCount);
+public sealed record ThreadSummary(Guid Id, string Title, string Channel, string ConversationAddress, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, int EventCount)
+{
+    public bool Archived { get; init; }
+
+    /// <summary>The schedule whose run opened the thread.</summary>
+    public Guid? ScheduleId { get; init; }
+
+    /// <summary>The web (Direct Line) conversation whose messages go to this thread now, if any.</summary>
+    public string? WebAddress { get; init; }
+
+    /// <summary>In search results: the best-matching message, with the matched words between U+0001 and U+0002.</summary>
+    public string? Snippet { get; init; }
+
+    public Guid? MatchEventId { get; init; }
+}
 
 /// <summary>A thread event as its history shows it: the text and the button pressed.</summary>
 public sealed record ThreadEventView(Guid Id, string Role, string? Text, ActionInvoke? Action, DateTimeOffset CreatedAt);
@@ -26,7 +40,7 @@ public sealed record StoredEvent(string Role, string Content, DateTimeOffset Cre
 /// <c>/api/threads</c>, prompt building and summaries). These are pipeline tables, so plain SQL through Npgsql, the
 /// style of the rest of the pipeline; EF Core is kept for the feature tables.
 /// </summary>
-public sealed class ThreadQueries(NpgsqlDataSource dataSource)
+public sealed partial class ThreadQueries(NpgsqlDataSource dataSource)
 {
     public const string Untitled = "New thread";
 
@@ -36,12 +50,16 @@ public sealed class ThreadQueries(NpgsqlDataSource dataSource)
     /// <summary>A sub-agent's step (its content names the task); prompts leave these out.</summary>
     private const string IsSubagentStep = "(content->>'subagent' IS NOT NULL)";
 
-    private const string SummaryColumns =
+    /// <summary>A thread's summary (<see cref="ReadSummary"/>), over <c>threads t</c> and its conversation <c>c</c>.</summary>
+    private const string SummaryList =
         """
-        SELECT t.id, t.title, c.channel, c.address, t.created_at, t.updated_at,
-               (SELECT count(*)::int FROM thread_events e WHERE e.thread_id = t.id)
-        FROM threads t JOIN conversations c ON c.id = t.conversation_id
+        t.id, t.title, c.channel, c.address, t.created_at, t.updated_at,
+               (SELECT count(*)::int FROM thread_events e WHERE e.thread_id = t.id),
+               t.archived_at IS NOT NULL, t.schedule_id,
+               (SELECT b.address FROM conversations b WHERE b.current_thread_id = t.id AND b.channel = 'web' ORDER BY b.created_at DESC LIMIT 1)
         """;
+
+    private const string SummaryColumns = "SELECT " + SummaryList + " FROM threads t JOIN conversations c ON c.id = t.conversation_id";
 
     public async Task<IReadOnlyList<ThreadSummary>> RecentAsync(Guid userId, int limit, CancellationToken cancellationToken)
     {
@@ -239,9 +257,14 @@ public sealed class ThreadQueries(NpgsqlDataSource dataSource)
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
-    private static ThreadSummary ReadSummary(NpgsqlDataReader reader) =>
-        new(reader.GetGuid(0), reader.IsDBNull(1) ? Untitled : reader.GetString(1), reader.GetString(2), reader.GetString(3),
-            reader.GetFieldValue<DateTimeOffset>(4), reader.GetFieldValue<DateTimeOffset>(5), reader.GetInt32(6));
+    private static ThreadSummary ReadSummary(NpgsqlDataReader reader, int at = 0) =>
+        new(reader.GetGuid(at), reader.IsDBNull(at + 1) ? Untitled : reader.GetString(at + 1), reader.GetString(at + 2), reader.GetString(at + 3),
+            reader.GetFieldValue<DateTimeOffset>(at + 4), reader.GetFieldValue<DateTimeOffset>(at + 5), reader.GetInt32(at + 6))
+        {
+            Archived = reader.GetBoolean(at + 7),
+            ScheduleId = reader.IsDBNull(at + 8) ? null : reader.GetGuid(at + 8),
+            WebAddress = reader.IsDBNull(at + 9) ? null : reader.GetString(at + 9),
+        };
 }
 
 /// <summary>Makes a short thread title from its first message (command mode; the LLM names threads itself later).</summary>
@@ -262,5 +285,30 @@ public static class ThreadTitles
         }
         var cut = collapsed.LastIndexOf(' ', MaxLength - 1);
         return (cut > MaxLength / 2 ? collapsed[..cut] : collapsed[..(MaxLength - 1)]) + "…";
+    }
+
+    /// <summary>The text cut to <paramref name="max"/> characters (an ellipsis ending a cut one).</summary>
+    public static string Clip(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
+
+    /// <summary>
+    /// Commands that say nothing about what the thread is for (asking for help, starting over, listing threads, a sign-in link, a connect code: that one is a secret);
+    /// a thread that began with one is named by its next message.
+    /// </summary>
+    private static readonly HashSet<string> Unnaming = new(StringComparer.Ordinal) { "/help", "/start", "/new", "/threads", "/web", "/connect", "/disconnect" };
+
+    /// <summary>
+    /// A title from a command the thread began with: the command's name as a word and its argument
+    /// (<c>/buy 10 AAPL</c> gives <c>Buy 10 AAPL</c>, <c>/portfolio</c> gives <c>Portfolio</c>); null for a command that
+    /// names nothing (<c>/help</c>).
+    /// </summary>
+    public static string? FromCommand(string command, string argument)
+    {
+        if (command.Length < 2 || !command.StartsWith('/') || Unnaming.Contains(command))
+        {
+            return null;
+        }
+        var name = command[1..].Replace('_', ' ');
+        var word = char.ToUpperInvariant(name[0]) + name[1..];
+        return FromFirstMessage(argument.Length == 0 ? word : word + " " + argument);
     }
 }
