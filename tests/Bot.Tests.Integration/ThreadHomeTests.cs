@@ -215,6 +215,57 @@ public sealed class ThreadHomeTests(PeopleFactory host) : IClassFixture<PeopleFa
     }
 
     [Fact]
+    public async Task A_decided_plan_card_is_in_the_history_in_its_final_state()
+    {
+        var (alice, user) = await host.SignedInAsync("Alice");
+        var chat = await alice.StartConversationAsync();
+        await chat.SendAsync("/buy 5 AAPL limit 190");
+        var card = (await chat.WaitForBotRepliesAsync(1))[0];
+        var thread = await host.Database.ScalarAsync<Guid>("SELECT t.id FROM threads t JOIN conversations c ON c.id = t.conversation_id WHERE c.address = $1", chat.ConversationId);
+        var open = await Eventually.GetAsync(() => EventsAsync(alice, thread), e => e.Count == 2, "the plan's turn", Patience);
+        Assert.Equal("Waiting for your approval", open[1].GetProperty("card").GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, open[0].GetProperty("card").ValueKind);
+
+        var decline = FindAction(card.GetProperty("attachments")[0].GetProperty("content"), "Decline");
+        var press = JsonSerializer.Serialize(new { type = "message", value = decline, channelData = new { clientActivityID = Guid.NewGuid().ToString("N") } });
+        (await chat.PostRawAsync(press)).EnsureSuccessStatusCode();
+        var history = await Eventually.GetAsync(() => EventsAsync(alice, thread),
+            e => e[1].GetProperty("card").GetProperty("status").GetString() == "Declined", "the card's final state", Patience);
+        var final = history[1].GetProperty("card");
+        Assert.Contains("Buy 5 AAPL", final.GetProperty("title").GetString() + " " + final.GetProperty("text").GetString(), StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(final.EnumerateObject(), p => p.Name == "buttons");
+    }
+
+    private static JsonElement FindAction(JsonElement element, string title)
+    {
+        if (element.ValueKind == JsonValueKind.Object)
+        {
+            if (element.TryGetProperty("title", out var t) && t.ValueKind == JsonValueKind.String && t.GetString() == title && element.TryGetProperty("data", out var data))
+            {
+                return data;
+            }
+            foreach (var property in element.EnumerateObject())
+            {
+                if (FindAction(property.Value, title) is { ValueKind: not JsonValueKind.Undefined } found)
+                {
+                    return found;
+                }
+            }
+        }
+        else if (element.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in element.EnumerateArray())
+            {
+                if (FindAction(item, title) is { ValueKind: not JsonValueKind.Undefined } found)
+                {
+                    return found;
+                }
+            }
+        }
+        return default;
+    }
+
+    [Fact]
     public async Task Another_persons_thread_is_not_found_and_nothing_of_it_changes()
     {
         var (alice, aliceUser) = await host.SignedInAsync("Alice");

@@ -91,7 +91,28 @@ public static class ThreadsEndpoints
     private static ThreadDto ToDto(ThreadSummary t) =>
         new(t.Id, t.Title, t.Channel, t.CreatedAt, t.UpdatedAt, t.EventCount, t.WebAddress, t.Archived, t.ScheduleId, t.Snippet, t.MatchEventId);
 
-    private static EventDto ToDto(ThreadEventView e) => new(e.Id, e.Role, e.Text, e.Action, e.CreatedAt);
+    private static EventDto ToDto(ThreadEventView e) => new(e.Id, e.Role, e.Text, e.Action, e.CreatedAt, e.Card is { } card ? ToDto(card) : null);
+
+    /// <summary>A card as the history shows it once decided: title, its lines as plain text, and its status (no buttons).</summary>
+    private static CardDto ToDto(Bot.Pipeline.Model.Card card)
+    {
+        var lines = new List<string>();
+        if (card.Notice is { } notice)
+        {
+            lines.Add(notice);
+        }
+        lines.AddRange(card.Items);
+        if (card.Body is { Length: > 0 } body)
+        {
+            lines.Add(body);
+        }
+        lines.AddRange(card.Notes);
+        if ((card.Outcome ?? card.Footer) is { } last)
+        {
+            lines.Add(last);
+        }
+        return new CardDto(card.Title, string.Join('\n', lines), card.Status);
+    }
 
     private static async Task<Results<Ok<ThreadPageDto>, ProblemHttpResult>> ListAsync(
         HttpContext context, WebCallers callers, ThreadQueries queries, CancellationToken cancellationToken,

@@ -21,7 +21,7 @@ public sealed record ThreadSummary(Guid Id, string Title, string Channel, string
 }
 
 /// <summary>A thread event as its history shows it: the text and the button pressed.</summary>
-public sealed record ThreadEventView(Guid Id, string Role, string? Text, ActionInvoke? Action, DateTimeOffset CreatedAt);
+public sealed record ThreadEventView(Guid Id, string Role, string? Text, ActionInvoke? Action, DateTimeOffset CreatedAt, Card? Card = null);
 
 /// <summary>
 /// A thread event as prompt building reads it. An event the caller already holds comes bare (id and time); the others
@@ -45,7 +45,7 @@ public sealed partial class ThreadQueries(NpgsqlDataSource dataSource)
     public const string Untitled = "New thread";
 
     /// <summary>An event's content as a prompt reads it: buttons and platform message ids are never part of a prompt.</summary>
-    private const string PromptContent = "(content - 'buttons' - 'platformMessageId')::text";
+    private const string PromptContent = "(content - 'buttons' - 'platformMessageId' - 'cardKey')::text";
 
     /// <summary>A sub-agent's step (its content names the task); prompts leave these out.</summary>
     private const string IsSubagentStep = "(content->>'subagent' IS NOT NULL)";
@@ -91,6 +91,16 @@ public sealed partial class ThreadQueries(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
+    /// The final state of the card an event <c>e</c> carried: the card of the thread's last outbox row that drew it (the
+    /// message, or the last redraw after a decision or an expiry), whatever channel it went to.
+    /// </summary>
+    private const string FinalCard =
+        "CASE WHEN e.content ? 'cardKey' THEN (SELECT (o.payload->'card')::text FROM outbox o WHERE o.thread_id = e.thread_id AND o.payload->'card'->>'key' = e.content->>'cardKey' ORDER BY o.seq DESC LIMIT 1) END";
+
+    private const string EventViewColumns =
+        "SELECT e.id, e.role, e.content->>'text', (e.content->'action')::text, e.created_at, " + FinalCard + " FROM thread_events e";
+
+    /// <summary>
     /// Events of a thread in order (time, then id), as its history shows them: the text and the action are taken out of
     /// the content in SQL. <paramref name="after"/> pages forward from an event id (an unknown id, or one of another
     /// thread, pages from the start); the keyset (created_at, id) keeps every page on the (thread_id, created_at)
@@ -99,9 +109,9 @@ public sealed partial class ThreadQueries(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<ThreadEventView>> EventsAsync(Guid threadId, Guid? after, int limit, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(after is null
-            ? "SELECT id, role, content->>'text', (content->'action')::text, created_at FROM thread_events WHERE thread_id = $1 ORDER BY created_at, id LIMIT $2"
-            : """
-              SELECT e.id, e.role, e.content->>'text', (e.content->'action')::text, e.created_at FROM thread_events e
+            ? EventViewColumns + " WHERE e.thread_id = $1 ORDER BY e.created_at, e.id LIMIT $2"
+            : EventViewColumns + """
+
               WHERE e.thread_id = $1
                 AND (e.created_at, e.id) > (SELECT COALESCE(a.created_at, '-infinity'), COALESCE(a.id, '00000000-0000-0000-0000-000000000000')
                                             FROM (VALUES (1)) AS one (x) LEFT JOIN thread_events a ON a.id = $3 AND a.thread_id = $1)
@@ -118,7 +128,8 @@ public sealed partial class ThreadQueries(NpgsqlDataSource dataSource)
         while (await reader.ReadAsync(cancellationToken))
         {
             events.Add(new ThreadEventView(reader.GetGuid(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.IsDBNull(3) ? null : BotJson.Deserialize<ActionInvoke>(reader.GetString(3)), reader.GetFieldValue<DateTimeOffset>(4)));
+                reader.IsDBNull(3) ? null : BotJson.Deserialize<ActionInvoke>(reader.GetString(3)), reader.GetFieldValue<DateTimeOffset>(4),
+                reader.IsDBNull(5) ? null : BotJson.Deserialize<Card>(reader.GetString(5))));
         }
         return events;
     }

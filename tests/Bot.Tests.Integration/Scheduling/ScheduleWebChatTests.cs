@@ -75,6 +75,18 @@ public class ScheduleWebChatTests(ScheduleWebFactory app) : IClassFixture<Schedu
         Assert.Equal(runs, runThreads.GetProperty("threads").GetArrayLength());
         Assert.All(runThreads.GetProperty("threads").EnumerateArray(), t => Assert.Equal(scheduleId, t.GetProperty("scheduleId").GetGuid()));
         Assert.Equal(group.GetProperty("lastRunThreadId").GetGuid(), runThreads.GetProperty("threads")[0].GetProperty("id").GetGuid());
+        // A run opens on its own: a web conversation of its own that shows and continues that run alone, not the chat where /schedule was typed.
+        var lastRun = group.GetProperty("lastRunThreadId").GetGuid();
+        Assert.Equal(JsonValueKind.Null, runThreads.GetProperty("threads")[0].GetProperty("directLineConversationId").ValueKind);
+        using var open = await http.PostAsync(new Uri($"/api/threads/{lastRun}/directline", UriKind.Relative), null);
+        var session = await open.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
+        Assert.NotEqual(client.ConversationId, session.GetProperty("conversationId").GetString());
+        var run = DirectLineTestClient.Resume(http, session.GetProperty("conversationId").GetString()!, session.GetProperty("token").GetString()!);
+        await run.SendAsync("/portfolio");
+        await run.WaitForBotRepliesAsync(1);
+        await Eventually.GetAsync(() => app.Database.CountAsync("SELECT count(*) FROM thread_events WHERE thread_id = $1 AND content->>'text' = '/portfolio'", lastRun),
+            n => n == 1, "the message in the run's thread", Patience);
+        Assert.Equal(userThread, await app.Database.ScalarAsync<Guid>("SELECT current_thread_id FROM conversations WHERE address = $1", client.ConversationId));
         Assert.Equal(userThread, await app.Database.ScalarAsync<Guid>("SELECT current_thread_id FROM conversations WHERE address = $1", client.ConversationId));
         await Eventually.GetAsync(() => TriggerCountAsync(scheduleId), n => n == 0, "the trigger to be removed", Patience);
     }
