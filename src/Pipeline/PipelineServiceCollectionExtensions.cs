@@ -21,6 +21,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<OutboxProcessor>();
         services.AddSingleton<ThreadQueries>();
         services.AddSingleton<ThreadMetadataWriter>();
+        services.AddSingleton<ThreadEditor>();
         services.AddScoped<CardActionRouter>();
         services.AddSingleton<LiveUpdates>();
         services.AddHostedService<InboxBatchWriter>();

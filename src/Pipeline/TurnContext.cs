@@ -35,7 +35,7 @@ public sealed class TurnContext(IncomingMessage message, ChatThread thread, Conv
     /// </summary>
     public OutgoingMessage Reply(string markdown, IReadOnlyList<MessageButton>? buttons = null, string? streamId = null, Card? card = null, Guid? id = null, string? historyText = null)
     {
-        events.Add((EventRoles.Assistant, new EventContent { Text = historyText ?? markdown, Buttons = buttons }));
+        events.Add((EventRoles.Assistant, new EventContent { Text = historyText ?? markdown, Buttons = buttons, CardKey = card?.Key }));
         var message = new OutgoingMessage
         {
             Id = id ?? Guid.CreateVersion7(),

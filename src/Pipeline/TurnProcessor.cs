@@ -325,6 +325,12 @@ public sealed partial class TurnProcessor(
     {
         var (thread, conversation, _) = claimed;
         var (item, resumed) = claimedTurn;
+        if (item.ConversationId != conversation.Id)
+        {
+            // A message from a web conversation opened to continue a thread of another conversation (a Telegram thread,
+            // a scheduled run) is answered there: the turn sees the conversation it came from, as its replies do.
+            conversation = await ConversationAsync(item.ConversationId, cancellationToken);
+        }
         var attempts = item.Attempts;
         await using var scope = scopeFactory.CreateAsyncScope();
         var message = BotJson.Deserialize<IncomingMessage>(item.Payload);
@@ -384,6 +390,30 @@ public sealed partial class TurnProcessor(
         LogTurnDone(logger, item.Id, turn.Outgoing.Count);
         await RunAfterCommitAsync(turn, onCommitted());
         return true;
+    }
+
+    private async Task<Conversation> ConversationAsync(Guid conversationId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT channel, address, reference::text, is_group, current_thread_id, unreachable_since, unreachable_reason, created_at FROM conversations WHERE id = $1");
+        command.Parameters.Add(new() { Value = conversationId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            throw new InvalidOperationException($"Conversation {conversationId} does not exist.");
+        }
+        return new Conversation
+        {
+            Id = conversationId,
+            Channel = reader.GetString(0),
+            Address = reader.GetString(1),
+            Reference = reader.GetString(2),
+            IsGroup = reader.GetBoolean(3),
+            CurrentThreadId = reader.IsDBNull(4) ? null : reader.GetGuid(4),
+            UnreachableSince = reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
+            UnreachableReason = reader.IsDBNull(6) ? null : reader.GetString(6),
+            CreatedAt = reader.GetFieldValue<DateTimeOffset>(7),
+        };
     }
 
     private TurnContext NewTurn(IncomingMessage message, ChatThread thread, Conversation conversation, InboxItem item, string owner, IReadOnlyList<(string, EventContent)> resumed) =>

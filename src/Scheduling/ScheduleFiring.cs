@@ -115,7 +115,7 @@ public sealed partial class ScheduleFiring(
             Timestamp = occurrence,
             ScheduleId = schedule.Id,
         };
-        var recorded = await inbox.RecordScheduledAsync(connection, transaction, message, new ScheduledRun(schedule.UserId, schedule.ConversationId, schedule.Title), cancellationToken);
+        var recorded = await inbox.RecordScheduledAsync(connection, transaction, message, new ScheduledRun(schedule.UserId, schedule.ConversationId, RunTitle(schedule, occurrence)), cancellationToken);
         if (recorded.Duplicate)
         {
             return false;
@@ -128,11 +128,21 @@ public sealed partial class ScheduleFiring(
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
             """,
             Guid.CreateVersion7(now), schedule.Id, occurrence, nameof(ScheduleRunStatus.Queued), recorded.ThreadId, recorded.InboxId, firedBy, now));
+        // The run's thread names its schedule, so the web app groups the runs under it instead of listing each one.
+        batch.BatchCommands.Add(Command("UPDATE threads SET schedule_id = $2 WHERE id = $1", recorded.ThreadId, schedule.Id));
         batch.BatchCommands.Add(Command(
             "UPDATE schedules SET last_fire_at = $2, last_run_at = $3, last_status = $4, last_error = NULL WHERE id = $1",
             schedule.Id, occurrence, now, nameof(ScheduleRunStatus.Queued)));
         await batch.ExecuteNonQueryAsync(cancellationToken);
         return true;
+    }
+
+    /// <summary>A run's thread title: the schedule's, and when the run was due in the schedule's time zone (<c>Morning briefing · Mon 2026-12-07 08:00</c>).</summary>
+    internal static string RunTitle(Schedule schedule, DateTimeOffset occurrence)
+    {
+        var zone = ScheduleRule.For(schedule).Local(occurrence);
+        var cut = zone.LastIndexOf(" (", StringComparison.Ordinal);
+        return schedule.Title + " · " + (cut > 0 ? zone[..cut] : zone);
     }
 
     private static async Task RecordSkipAsync(

@@ -68,6 +68,20 @@ internal sealed partial class PersonBrowser(HttpClient http)
         return SendAsync(request);
     }
 
+    /// <summary>A state-changing call as the page makes it (PATCH, DELETE, POST with a JSON body), with the anti-forgery header unless told otherwise.</summary>
+    public Task<HttpResponseMessage> SendJsonAsync(HttpMethod method, string path, string? json = null, bool antiforgery = true)
+    {
+        var request = new HttpRequestMessage(method, path)
+        {
+            Content = json is null ? null : new StringContent(json, System.Text.Encoding.UTF8, "application/json"),
+        };
+        if (antiforgery && AntiforgeryToken is not null)
+        {
+            request.Headers.Add(WebSessions.AntiforgeryHeader, AntiforgeryToken);
+        }
+        return SendAsync(request);
+    }
+
     /// <summary>Opens a sign-in link: the confirmation page (GET), then its button (the form POST).</summary>
     public async Task<HttpResponseMessage> SignInAsync(string link)
     {

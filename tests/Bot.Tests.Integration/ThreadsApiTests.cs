@@ -20,7 +20,7 @@ public class ThreadsApiTests(BotAppFactory app) : IClassFixture<BotAppFactory>
         await second.WaitForBotRepliesAsync(1);
 
         var threads = await http.GetFromJsonAsync<JsonElement>("/api/threads");
-        var list = threads.EnumerateArray().ToList();
+        var list = threads.GetProperty("threads").EnumerateArray().ToList();
         Assert.True(list.Count >= 2);
         Assert.Equal(second.ConversationId, list[0].GetProperty("directLineConversationId").GetString());
         Assert.Equal("New thread", list[0].GetProperty("title").GetString());

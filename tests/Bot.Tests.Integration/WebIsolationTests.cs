@@ -42,7 +42,7 @@ public sealed class WebIsolationTests(PeopleFactory host) : IClassFixture<People
 
         // /api: Alice's thread is not there for Bob.
         var bobThreads = await (await bob.GetAsync("/api/threads")).Content.ReadFromJsonAsync<JsonElement>();
-        Assert.DoesNotContain(bobThreads.EnumerateArray(), t => t.GetProperty("id").GetGuid() == aliceThread);
+        Assert.DoesNotContain(bobThreads.GetProperty("threads").EnumerateArray(), t => t.GetProperty("id").GetGuid() == aliceThread);
         foreach (var path in new[] { $"/api/threads/{aliceThread}", $"/api/threads/{aliceThread}/events" })
         {
             using var read = await bob.GetAsync(path);

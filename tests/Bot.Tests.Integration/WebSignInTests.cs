@@ -53,7 +53,7 @@ public sealed partial class WebSignInTests(PeopleFactory host) : IClassFixture<P
 
         // The person sees the thread the link was asked for in, and its history keeps no link.
         var threads = await (await browser.GetAsync("/api/threads")).Content.ReadFromJsonAsync<JsonElement>();
-        var thread = Assert.Single(threads.EnumerateArray().ToList());
+        var thread = Assert.Single(threads.GetProperty("threads").EnumerateArray().ToList());
         using var events = await browser.GetAsync($"/api/threads/{thread.GetProperty("id").GetGuid()}/events");
         var history = await events.Content.ReadAsStringAsync();
         Assert.Contains(WebCommand.HistoryText, history, StringComparison.Ordinal);
@@ -247,7 +247,7 @@ public sealed partial class WebSignInTests(PeopleFactory host) : IClassFixture<P
         Assert.Equal(1, await host.Database.CountAsync(
             "SELECT count(*) FROM inbox WHERE user_id = $1 AND event_id LIKE $2 || ':%'", user, chat.ConversationId));
         var listed = await (await browser.GetAsync("/api/threads")).Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal(chat.ConversationId, Assert.Single(listed.EnumerateArray().ToList()).GetProperty("directLineConversationId").GetString());
+        Assert.Equal(chat.ConversationId, Assert.Single(listed.GetProperty("threads").EnumerateArray().ToList()).GetProperty("directLineConversationId").GetString());
         // The owner's identity gained nothing from it.
         Assert.Equal(0, await host.Database.CountAsync(
             "SELECT count(*) FROM threads t JOIN channel_identities i ON i.user_id = t.user_id WHERE i.channel = 'web' AND i.platform_user_id = 'owner' AND t.user_id = $1", user));

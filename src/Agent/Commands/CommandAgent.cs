@@ -18,12 +18,15 @@ public sealed class CommandAgent(IEnumerable<IChatCommand> commands) : ITurnHand
 
     public async Task HandleAsync(TurnContext turn, CancellationToken cancellationToken)
     {
-        if (turn.Thread.Title is null && turn.Message.Text is { } first && !first.TrimStart().StartsWith('/'))
+        var (command, argument) = Split(turn.Message.Text?.Trim() ?? string.Empty);
+        if (turn.Thread.Title is null && turn.Message.Text is { } first)
         {
-            turn.ProposedTitle = ThreadTitles.FromFirstMessage(first);
+            // A thread is named by its first meaningful message: a command that does something ("Buy 10 AAPL"), or free text.
+            turn.ProposedTitle = command.StartsWith('/')
+                ? (byName.ContainsKey(command) ? ThreadTitles.FromCommand(command, argument) : null)
+                : ThreadTitles.FromFirstMessage(first);
         }
 
-        var (command, argument) = Split(turn.Message.Text?.Trim() ?? string.Empty);
         if (command == "/start" || command == "help")
         {
             command = "/help";

@@ -45,6 +45,38 @@ public sealed class DirectLineStore(NpgsqlDataSource dataSource, PgNotifier noti
     }
 
     /// <summary>
+    /// The web conversation that continues <paramref name="threadId"/> (a thread of any channel, or a scheduled run):
+    /// the newest web conversation whose current thread it is, or a new one bound to it. The recorder sends a
+    /// conversation's messages to its current thread, and a turn's replies go to the conversation its message came
+    /// from, so what the person writes there lands in that thread and is answered on the web. (Two concurrent first
+    /// opens may each make one; both continue the same thread.)
+    /// </summary>
+    public async Task<string> ConversationForThreadAsync(Guid threadId, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        await using var command = dataSource.CreateCommand(
+            """
+            WITH thread AS (SELECT id FROM threads WHERE id = $1),
+            existing AS (
+                SELECT c.address FROM conversations c, thread
+                 WHERE c.current_thread_id = thread.id AND c.channel = $2
+                 ORDER BY c.created_at DESC LIMIT 1),
+            created AS (
+                INSERT INTO conversations (id, channel, address, reference, is_group, current_thread_id, created_at)
+                SELECT $3, $2, $4, '{}', false, thread.id, $5 FROM thread WHERE NOT EXISTS (SELECT 1 FROM existing)
+                RETURNING address)
+            SELECT address FROM existing UNION ALL SELECT address FROM created
+            """);
+        command.Parameters.Add(new() { Value = threadId });
+        command.Parameters.Add(new() { Value = ChannelName });
+        command.Parameters.Add(new() { Value = Guid.CreateVersion7(now) });
+        command.Parameters.Add(new() { Value = Guid.CreateVersion7(now).ToString("N") });
+        command.Parameters.Add(new() { Value = now });
+        return await command.ExecuteScalarAsync(cancellationToken) as string
+            ?? throw new InvalidOperationException($"Thread {threadId} does not exist.");
+    }
+
+    /// <summary>
     /// A signed-in person's platform id in the web channel: their user id as PostgreSQL prints a uuid. The identity
     /// (<c>web</c>, that id) points at their user, so what they write on the web lands in their own threads.
     /// </summary>

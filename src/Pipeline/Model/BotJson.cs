@@ -32,6 +32,8 @@ public sealed record EventContent
     public ToolResultRecord? ToolResult { get; init; }
     /// <summary>Set on the steps of a delegated sub-agent: the task it was given. They stay out of the main prompt.</summary>
     public string? Subagent { get; init; }
+    /// <summary>The key of the card the message carried (<see cref="Card.Key"/>): its final state is the thread's last outbox row with that card.</summary>
+    public string? CardKey { get; init; }
 }
 
 /// <summary>A tool call as the model made it; <see cref="Arguments"/> is JSON.</summary>

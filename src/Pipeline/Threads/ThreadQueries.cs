@@ -4,10 +4,24 @@ using Npgsql;
 
 namespace Bot.Pipeline.Threads;
 
-public sealed record ThreadSummary(Guid Id, string Title, string Channel, string ConversationAddress, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, int EventCount);
+public sealed record ThreadSummary(Guid Id, string Title, string Channel, string ConversationAddress, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, int EventCount)
+{
+    public bool Archived { get; init; }
+
+    /// <summary>The schedule whose run opened the thread.</summary>
+    public Guid? ScheduleId { get; init; }
+
+    /// <summary>The web (Direct Line) conversation whose messages go to this thread now, if any.</summary>
+    public string? WebAddress { get; init; }
+
+    /// <summary>In search results: the best-matching message, with the matched words between U+0001 and U+0002.</summary>
+    public string? Snippet { get; init; }
+
+    public Guid? MatchEventId { get; init; }
+}
 
 /// <summary>A thread event as its history shows it: the text and the button pressed.</summary>
-public sealed record ThreadEventView(Guid Id, string Role, string? Text, ActionInvoke? Action, DateTimeOffset CreatedAt);
+public sealed record ThreadEventView(Guid Id, string Role, string? Text, ActionInvoke? Action, DateTimeOffset CreatedAt, Card? Card = null);
 
 /// <summary>
 /// A thread event as prompt building reads it. An event the caller already holds comes bare (id and time); the others
@@ -26,22 +40,26 @@ public sealed record StoredEvent(string Role, string Content, DateTimeOffset Cre
 /// <c>/api/threads</c>, prompt building and summaries). These are pipeline tables, so plain SQL through Npgsql, the
 /// style of the rest of the pipeline; EF Core is kept for the feature tables.
 /// </summary>
-public sealed class ThreadQueries(NpgsqlDataSource dataSource)
+public sealed partial class ThreadQueries(NpgsqlDataSource dataSource)
 {
     public const string Untitled = "New thread";
 
     /// <summary>An event's content as a prompt reads it: buttons and platform message ids are never part of a prompt.</summary>
-    private const string PromptContent = "(content - 'buttons' - 'platformMessageId')::text";
+    private const string PromptContent = "(content - 'buttons' - 'platformMessageId' - 'cardKey')::text";
 
     /// <summary>A sub-agent's step (its content names the task); prompts leave these out.</summary>
     private const string IsSubagentStep = "(content->>'subagent' IS NOT NULL)";
 
-    private const string SummaryColumns =
+    /// <summary>A thread's summary (<see cref="ReadSummary"/>), over <c>threads t</c> and its conversation <c>c</c>.</summary>
+    private const string SummaryList =
         """
-        SELECT t.id, t.title, c.channel, c.address, t.created_at, t.updated_at,
-               (SELECT count(*)::int FROM thread_events e WHERE e.thread_id = t.id)
-        FROM threads t JOIN conversations c ON c.id = t.conversation_id
+        t.id, t.title, c.channel, c.address, t.created_at, t.updated_at,
+               (SELECT count(*)::int FROM thread_events e WHERE e.thread_id = t.id),
+               t.archived_at IS NOT NULL, t.schedule_id,
+               (SELECT b.address FROM conversations b WHERE b.current_thread_id = t.id AND b.channel = 'web' ORDER BY b.created_at DESC LIMIT 1)
         """;
+
+    private const string SummaryColumns = "SELECT " + SummaryList + " FROM threads t JOIN conversations c ON c.id = t.conversation_id";
 
     public async Task<IReadOnlyList<ThreadSummary>> RecentAsync(Guid userId, int limit, CancellationToken cancellationToken)
     {
@@ -73,6 +91,16 @@ public sealed class ThreadQueries(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
+    /// The final state of the card an event <c>e</c> carried: the card of the thread's last outbox row that drew it (the
+    /// message, or the last redraw after a decision or an expiry), whatever channel it went to.
+    /// </summary>
+    private const string FinalCard =
+        "CASE WHEN e.content ? 'cardKey' THEN (SELECT (o.payload->'card')::text FROM outbox o WHERE o.thread_id = e.thread_id AND o.payload->'card'->>'key' = e.content->>'cardKey' ORDER BY o.seq DESC LIMIT 1) END";
+
+    private const string EventViewColumns =
+        "SELECT e.id, e.role, e.content->>'text', (e.content->'action')::text, e.created_at, " + FinalCard + " FROM thread_events e";
+
+    /// <summary>
     /// Events of a thread in order (time, then id), as its history shows them: the text and the action are taken out of
     /// the content in SQL. <paramref name="after"/> pages forward from an event id (an unknown id, or one of another
     /// thread, pages from the start); the keyset (created_at, id) keeps every page on the (thread_id, created_at)
@@ -81,9 +109,9 @@ public sealed class ThreadQueries(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<ThreadEventView>> EventsAsync(Guid threadId, Guid? after, int limit, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(after is null
-            ? "SELECT id, role, content->>'text', (content->'action')::text, created_at FROM thread_events WHERE thread_id = $1 ORDER BY created_at, id LIMIT $2"
-            : """
-              SELECT e.id, e.role, e.content->>'text', (e.content->'action')::text, e.created_at FROM thread_events e
+            ? EventViewColumns + " WHERE e.thread_id = $1 ORDER BY e.created_at, e.id LIMIT $2"
+            : EventViewColumns + """
+
               WHERE e.thread_id = $1
                 AND (e.created_at, e.id) > (SELECT COALESCE(a.created_at, '-infinity'), COALESCE(a.id, '00000000-0000-0000-0000-000000000000')
                                             FROM (VALUES (1)) AS one (x) LEFT JOIN thread_events a ON a.id = $3 AND a.thread_id = $1)
@@ -100,7 +128,8 @@ public sealed class ThreadQueries(NpgsqlDataSource dataSource)
         while (await reader.ReadAsync(cancellationToken))
         {
             events.Add(new ThreadEventView(reader.GetGuid(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.IsDBNull(3) ? null : BotJson.Deserialize<ActionInvoke>(reader.GetString(3)), reader.GetFieldValue<DateTimeOffset>(4)));
+                reader.IsDBNull(3) ? null : BotJson.Deserialize<ActionInvoke>(reader.GetString(3)), reader.GetFieldValue<DateTimeOffset>(4),
+                reader.IsDBNull(5) ? null : BotJson.Deserialize<Card>(reader.GetString(5))));
         }
         return events;
     }
@@ -239,9 +268,14 @@ public sealed class ThreadQueries(NpgsqlDataSource dataSource)
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
-    private static ThreadSummary ReadSummary(NpgsqlDataReader reader) =>
-        new(reader.GetGuid(0), reader.IsDBNull(1) ? Untitled : reader.GetString(1), reader.GetString(2), reader.GetString(3),
-            reader.GetFieldValue<DateTimeOffset>(4), reader.GetFieldValue<DateTimeOffset>(5), reader.GetInt32(6));
+    private static ThreadSummary ReadSummary(NpgsqlDataReader reader, int at = 0) =>
+        new(reader.GetGuid(at), reader.IsDBNull(at + 1) ? Untitled : reader.GetString(at + 1), reader.GetString(at + 2), reader.GetString(at + 3),
+            reader.GetFieldValue<DateTimeOffset>(at + 4), reader.GetFieldValue<DateTimeOffset>(at + 5), reader.GetInt32(at + 6))
+        {
+            Archived = reader.GetBoolean(at + 7),
+            ScheduleId = reader.IsDBNull(at + 8) ? null : reader.GetGuid(at + 8),
+            WebAddress = reader.IsDBNull(at + 9) ? null : reader.GetString(at + 9),
+        };
 }
 
 /// <summary>Makes a short thread title from its first message (command mode; the LLM names threads itself later).</summary>
@@ -262,5 +296,30 @@ public static class ThreadTitles
         }
         var cut = collapsed.LastIndexOf(' ', MaxLength - 1);
         return (cut > MaxLength / 2 ? collapsed[..cut] : collapsed[..(MaxLength - 1)]) + "…";
+    }
+
+    /// <summary>The text cut to <paramref name="max"/> characters (an ellipsis ending a cut one).</summary>
+    public static string Clip(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
+
+    /// <summary>
+    /// Commands that say nothing about what the thread is for (asking for help, starting over, listing threads, a sign-in link, a connect code: that one is a secret);
+    /// a thread that began with one is named by its next message.
+    /// </summary>
+    private static readonly HashSet<string> Unnaming = new(StringComparer.Ordinal) { "/help", "/start", "/new", "/threads", "/web", "/connect", "/disconnect" };
+
+    /// <summary>
+    /// A title from a command the thread began with: the command's name as a word and its argument
+    /// (<c>/buy 10 AAPL</c> gives <c>Buy 10 AAPL</c>, <c>/portfolio</c> gives <c>Portfolio</c>); null for a command that
+    /// names nothing (<c>/help</c>).
+    /// </summary>
+    public static string? FromCommand(string command, string argument)
+    {
+        if (command.Length < 2 || !command.StartsWith('/') || Unnaming.Contains(command))
+        {
+            return null;
+        }
+        var name = command[1..].Replace('_', ' ');
+        var word = char.ToUpperInvariant(name[0]) + name[1..];
+        return FromFirstMessage(argument.Length == 0 ? word : word + " " + argument);
     }
 }

@@ -74,9 +74,9 @@ public class ScheduleCatchUpTests
         Assert.Contains("Last run " + stopped.FireAt.ToString("ddd yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " (UTC): delivered", status, StringComparison.Ordinal);
         // Exactly one: one run, one thread titled after the schedule, one message in the web chat from it.
         Assert.Equal(1, await db.CountAsync("SELECT count(*) FROM schedule_runs WHERE schedule_id = $1", stopped.ScheduleId));
-        Assert.Equal(1, await db.CountAsync("SELECT count(*) FROM threads WHERE title = 'Catch-up'"));
+        Assert.Equal(1, await db.CountAsync("SELECT count(*) FROM threads WHERE title LIKE 'Catch-up · %'"));
         Assert.Equal(1, await db.CountAsync(
-            "SELECT count(*) FROM directline_activities a JOIN outbox o ON o.id = a.outbox_id JOIN threads t ON t.id = o.thread_id WHERE t.title = 'Catch-up'"));
+            "SELECT count(*) FROM directline_activities a JOIN outbox o ON o.id = a.outbox_id JOIN threads t ON t.id = o.thread_id WHERE t.title LIKE 'Catch-up · %'"));
     }
 
 }
@@ -112,7 +112,7 @@ public class ScheduleSkipTests
         Assert.Contains("past the grace period of 3 s", status, StringComparison.Ordinal);
         // Nothing was run or delivered for it.
         Assert.Equal(0, await db.CountAsync("SELECT count(*) FROM inbox WHERE event_id LIKE 'schedule:%'"));
-        Assert.Equal(0, await db.CountAsync("SELECT count(*) FROM threads WHERE title = 'Catch-up'"));
+        Assert.Equal(0, await db.CountAsync("SELECT count(*) FROM threads WHERE title LIKE 'Catch-up · %'"));
         Assert.Equal(1, await db.CountAsync("SELECT count(*) FROM schedule_runs WHERE schedule_id = $1", stopped.ScheduleId));
     }
 }

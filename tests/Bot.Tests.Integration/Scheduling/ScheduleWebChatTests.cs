@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Net.Http.Json;
 using Bot.Scheduling;
 using Bot.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,11 +48,11 @@ public class ScheduleWebChatTests(ScheduleWebFactory app) : IClassFixture<Schedu
 
         var runs = await app.Database.CountAsync("SELECT count(*) FROM schedule_runs WHERE schedule_id = $1", scheduleId);
         Assert.Equal(runs, await app.Database.CountAsync("SELECT count(*) FROM schedule_runs WHERE schedule_id = $1 AND status = 'Delivered'", scheduleId));
-        // Each run: a thread of its own, titled after the schedule, in the web chat's conversation.
+        // Each run: a thread of its own, titled after the schedule and the run's time, in the web chat's conversation, naming its schedule.
         Assert.Equal(runs, await app.Database.CountAsync(
             """
             SELECT count(DISTINCT t.id) FROM schedule_runs r JOIN threads t ON t.id = r.thread_id JOIN conversations c ON c.id = t.conversation_id
-            WHERE r.schedule_id = $1 AND t.title = 'Tick' AND c.address = $2 AND t.id <> $3
+            WHERE r.schedule_id = $1 AND t.title LIKE 'Tick · ___ ____-__-__ __:__%' AND c.address = $2 AND t.id <> $3 AND t.schedule_id = $1
             """, scheduleId, client.ConversationId, userThread));
         // Delivered means the platform named it: each run's message is one Direct Line activity, whose id the run keeps.
         Assert.Equal(runs, await app.Database.CountAsync(
@@ -61,9 +63,30 @@ public class ScheduleWebChatTests(ScheduleWebFactory app) : IClassFixture<Schedu
             """, scheduleId));
         var replies = await client.BotRepliesAsync();
         Assert.Equal(runs, replies.Count(r => Text(r).StartsWith("**What I can do**", StringComparison.Ordinal)));
-        // The scheduled threads are listed, and the conversation still points at the user's own thread.
-        var threads = await http.GetStringAsync(new Uri("/api/threads?limit=200", UriKind.Relative));
-        Assert.True(threads.Split("\"title\":\"Tick\"").Length - 1 >= runs, threads);
+        // The runs are grouped under their schedule, not in the main list, and the conversation still points at the user's own thread.
+        var threads = await http.GetFromJsonAsync<JsonElement>(new Uri("/api/threads?limit=200", UriKind.Relative));
+        Assert.DoesNotContain(threads.GetProperty("threads").EnumerateArray(), t => t.GetProperty("title").GetString()!.StartsWith("Tick", StringComparison.Ordinal));
+        var group = (await http.GetFromJsonAsync<JsonElement>(new Uri("/api/threads/schedules", UriKind.Relative))).EnumerateArray()
+            .Single(g => g.GetProperty("scheduleId").GetGuid() == scheduleId);
+        Assert.Equal("Tick", group.GetProperty("title").GetString());
+        Assert.Equal(runs, group.GetProperty("runCount").GetInt32());
+        Assert.Equal("delivered", group.GetProperty("lastOutcome").GetString());
+        var runThreads = await http.GetFromJsonAsync<JsonElement>(new Uri($"/api/threads?scheduleId={scheduleId}&limit=200", UriKind.Relative));
+        Assert.Equal(runs, runThreads.GetProperty("threads").GetArrayLength());
+        Assert.All(runThreads.GetProperty("threads").EnumerateArray(), t => Assert.Equal(scheduleId, t.GetProperty("scheduleId").GetGuid()));
+        Assert.Equal(group.GetProperty("lastRunThreadId").GetGuid(), runThreads.GetProperty("threads")[0].GetProperty("id").GetGuid());
+        // A run opens on its own: a web conversation of its own that shows and continues that run alone, not the chat where /schedule was typed.
+        var lastRun = group.GetProperty("lastRunThreadId").GetGuid();
+        Assert.Equal(JsonValueKind.Null, runThreads.GetProperty("threads")[0].GetProperty("directLineConversationId").ValueKind);
+        using var open = await http.PostAsync(new Uri($"/api/threads/{lastRun}/directline", UriKind.Relative), null);
+        var session = await open.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
+        Assert.NotEqual(client.ConversationId, session.GetProperty("conversationId").GetString());
+        var run = DirectLineTestClient.Resume(http, session.GetProperty("conversationId").GetString()!, session.GetProperty("token").GetString()!);
+        await run.SendAsync("/portfolio");
+        await run.WaitForBotRepliesAsync(1);
+        await Eventually.GetAsync(() => app.Database.CountAsync("SELECT count(*) FROM thread_events WHERE thread_id = $1 AND content->>'text' = '/portfolio'", lastRun),
+            n => n == 1, "the message in the run's thread", Patience);
+        Assert.Equal(userThread, await app.Database.ScalarAsync<Guid>("SELECT current_thread_id FROM conversations WHERE address = $1", client.ConversationId));
         Assert.Equal(userThread, await app.Database.ScalarAsync<Guid>("SELECT current_thread_id FROM conversations WHERE address = $1", client.ConversationId));
         await Eventually.GetAsync(() => TriggerCountAsync(scheduleId), n => n == 0, "the trigger to be removed", Patience);
     }
