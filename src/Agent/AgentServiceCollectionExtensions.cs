@@ -46,7 +46,9 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<LlmOptions>, LlmOptionsValidator>();
         services.AddSingleton<LlmUsageStore>();
         // Every model call is metered and checked against the token budgets (MeteredChatClient).
-        services.AddSingleton<IChatClient>(sp => ActivatorUtilities.CreateInstance<MeteredChatClient>(sp, CreateChatClient(sp)));
+        // Each call is also a span of the turn's trace (Microsoft.Extensions.AI's OpenTelemetry client: model, tokens, no text).
+        services.AddSingleton<IChatClient>(sp => ActivatorUtilities.CreateInstance<MeteredChatClient>(sp,
+            new OpenTelemetryChatClient(CreateChatClient(sp), sp.GetService<Microsoft.Extensions.Logging.ILogger<OpenTelemetryChatClient>>(), BotTelemetry.Name)));
         services.AddScoped<IChatCommand, UsageCommand>();
         services.AddScoped<LlmAgent>();
         services.AddScoped<PostTurnWork>();

@@ -213,7 +213,55 @@ public sealed partial class OutboxProcessor(
     }
 
     /// <summary>Sends one row; the outcome to record (null when already recorded) and whether the rest of its run must wait.</summary>
+    /// <summary>One send as a span of the trace its turn began (the traceparent kept in the payload), with its outcome counted.</summary>
     private async Task<(Outcome? Outcome, bool Stop)> SendOneAsync(Claimed row, Dictionary<Guid, string> sentHere, CancellationToken cancellationToken)
+    {
+        using var activity = BotTelemetry.StartContinuing("bot.outbox.send", TraceParentOf(row.Payload), System.Diagnostics.ActivityKind.Producer);
+        activity?.SetTag("bot.channel", row.Channel);
+        activity?.SetTag("bot.outbox_id", row.Id.ToString());
+        var (outcome, stop) = await SendOneCoreAsync(row, sentHere, cancellationToken);
+        var status = outcome?.Status.ToString() ?? nameof(OutboxStatus.Unreachable);
+        activity?.SetTag("bot.outcome", status);
+        BotTelemetry.OutboxSends.Add(1, new("channel", row.Channel), new("outcome", status));
+        if (outcome?.Status == OutboxStatus.Sent)
+        {
+            // The row's id is a version 7 UUID made when the turn queued the reply: its first 48 bits are that time in ms.
+            BotTelemetry.OutboxLag.Record((clock.GetUtcNow() - QueuedAt(row.Id)).TotalSeconds, new KeyValuePair<string, object?>("channel", row.Channel));
+        }
+        else if (outcome?.Status is OutboxStatus.Failed or OutboxStatus.Expired)
+        {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error);
+        }
+        return (outcome, stop);
+    }
+
+    private static DateTimeOffset QueuedAt(Guid version7)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        version7.TryWriteBytes(bytes, bigEndian: true, out _);
+        var ms = 0L;
+        for (var i = 0; i < 6; i++)
+        {
+            ms = (ms << 8) | bytes[i];
+        }
+        return DateTimeOffset.FromUnixTimeMilliseconds(ms);
+    }
+
+    /// <summary>The payload's <c>traceParent</c> (written by the turn), found without parsing the whole message.</summary>
+    private static string? TraceParentOf(string payload)
+    {
+        const string Key = "\"traceParent\"";
+        var at = payload.IndexOf(Key, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return null;
+        }
+        var start = payload.IndexOf('"', at + Key.Length) + 1;
+        var end = start > 0 ? payload.IndexOf('"', start) : -1;
+        return end > start ? payload[start..end] : null;
+    }
+
+    private async Task<(Outcome? Outcome, bool Stop)> SendOneCoreAsync(Claimed row, Dictionary<Guid, string> sentHere, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var progress = new Progress(row);

@@ -335,6 +335,11 @@ public sealed partial class TurnProcessor(
         await using var scope = scopeFactory.CreateAsyncScope();
         var message = BotJson.Deserialize<IncomingMessage>(item.Payload);
         var turn = NewTurn(message, thread, conversation, item, owner, resumed);
+        using var activity = BotTelemetry.StartContinuing("bot.turn", message.TraceParent);
+        activity?.SetTag("bot.channel", item.Channel);
+        activity?.SetTag("bot.thread_id", thread.Id.ToString());
+        activity?.SetTag("bot.inbox_id", item.Id.ToString());
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
 
         using var logScope = logger.BeginScope(new Dictionary<string, object>
         {
@@ -382,6 +387,13 @@ public sealed partial class TurnProcessor(
 
         cancellationToken.ThrowIfCancellationRequested();
         var committed = await committer.CommitAsync(CommitItem(item, turn, owner, error, release));
+        var outcome = !committed ? "refused" : error is null ? "done" : "failed";
+        activity?.SetTag("bot.outcome", outcome);
+        BotTelemetry.TurnDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new("channel", item.Channel), new("outcome", outcome));
+        if (error is not null)
+        {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error);
+        }
         if (!committed)
         {
             LogCommitRefused(logger, item.ThreadId);
@@ -494,9 +506,10 @@ public sealed partial class TurnProcessor(
             json.WriteString("last_at", at);
             json.WriteStartArray("outbox");
             var expires = now.AddMinutes(settings.OutboxExpiryMinutes);
+            var traceParent = BotTelemetry.CurrentTraceParent();
             foreach (var outgoing in turn.Outgoing)
             {
-                OutboxRows.Write(json, outgoing, item.ThreadId, item.ConversationId, item.Channel, expires);
+                OutboxRows.Write(json, traceParent is null ? outgoing : outgoing with { TraceParent = traceParent }, item.ThreadId, item.ConversationId, item.Channel, expires);
             }
             json.WriteEndArray();
             if (turn.NewThreadRequested)

@@ -62,6 +62,7 @@ public sealed partial class ScheduleFiring(
                     return FiringOutcome.NothingDue;
                 }
                 await transaction.CommitAsync(cancellationToken);
+                BotTelemetry.ScheduleFirings.Add(1, new KeyValuePair<string, object?>("channel", channel));
                 signals.Inbox.Set();
                 LogQueued(logger, schedule.Id, run.Occurrence);
                 return FiringOutcome.Queued;

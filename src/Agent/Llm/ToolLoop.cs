@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Bot.Pipeline;
 using Microsoft.Extensions.AI;
 
 namespace Bot.Agent.Llm;
@@ -106,6 +107,19 @@ public sealed class ToolLoop(IChatClient chat)
     }
 
     private static async Task<(string Content, bool IsError)> InvokeAsync(FunctionCallContent call, Dictionary<string, AIFunction> tools, CancellationToken cancellationToken)
+    {
+        // A span per tool call in the turn's trace: the tool's name and whether it failed, never its arguments or result.
+        using var activity = BotTelemetry.Source.StartActivity("bot.tool " + call.Name);
+        activity?.SetTag("gen_ai.tool.name", call.Name);
+        var (content, isError) = await InvokeCoreAsync(call, tools, cancellationToken);
+        if (isError)
+        {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error);
+        }
+        return (content, isError);
+    }
+
+    private static async Task<(string Content, bool IsError)> InvokeCoreAsync(FunctionCallContent call, Dictionary<string, AIFunction> tools, CancellationToken cancellationToken)
     {
         if (!tools.TryGetValue(call.Name, out var tool))
         {

@@ -64,6 +64,7 @@ public static class BotHostExtensions
         services.AddProblemDetails();
         services.AddExceptionHandler<RefusedInputExceptionHandler>();
         services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(15));
+        builder.AddBotTelemetry();
         return builder;
     }
 
@@ -95,6 +96,7 @@ public static class BotHostExtensions
         app.MapTeamsTab();
         app.MapThreadsApi();
         app.MapPlaidLink();
+        app.MapBotTelemetry();
         return app;
     }
 

@@ -51,7 +51,9 @@ public sealed class InboundSeam(InboxRecorder recorder)
             switch (mapping.Kind)
             {
                 case InboundMappingKind.Record:
-                    var record = await recorder.RecordAsync(mapping.Message!, mapping.Echo, cancellationToken);
+                    var message = BotTelemetry.CurrentTraceParent() is { } traceParent ? mapping.Message! with { TraceParent = traceParent } : mapping.Message!;
+                    var record = await recorder.RecordAsync(message, mapping.Echo, cancellationToken);
+                    BotTelemetry.InboundMessages.Add(1, new("channel", message.Address.Channel), new("result", record.Duplicate ? "duplicate" : "recorded"));
                     return new InboundOutcome(record.Duplicate ? InboundResult.Duplicate : InboundResult.Recorded, record);
                 case InboundMappingKind.Answer:
                     return new InboundOutcome(InboundResult.Answered, Response: mapping.Response);

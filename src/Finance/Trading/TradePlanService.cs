@@ -1,3 +1,4 @@
+using Bot.Pipeline;
 using System.Globalization;
 using System.Text.Json;
 using Bot.Finance.Broker;
@@ -108,6 +109,7 @@ public sealed partial class TradePlanService(
         db.TradePlans.Add(plan);
         db.AuditLog.Add(Audit(userId, "plan.proposed", plan, new { orders = plan.Orders.Select(o => o.Id), notional = priced.Sum(p => p.Notional) }));
         await db.SaveChangesAsync(cancellationToken);
+        BotTelemetry.PlanTransitions.Add(1, new KeyValuePair<string, object?>("step", "proposed"));
         LogProposed(logger, plan.Id, plan.Orders.Count);
         return new ProposalResult(plan, verdict, null);
     }
@@ -234,6 +236,7 @@ public sealed partial class TradePlanService(
         plan.Outcome = Outcome(plan);
         db.AuditLog.Add(Audit(null, "plan." + status.ToString().ToLowerInvariant(), plan, new { outcome = plan.Outcome }));
         await db.SaveChangesAsync(cancellationToken);
+        BotTelemetry.PlanTransitions.Add(1, new KeyValuePair<string, object?>("step", status.ToString().ToLowerInvariant()));
         LogExecuted(logger, plan.Id, status);
         return new DecisionResult(true, plan.Outcome, plan);
     }
@@ -304,6 +307,7 @@ public sealed partial class TradePlanService(
         db.AuditLog.Add(new AuditEntry { At = now, ActorUserId = actor, Action = action, SubjectType = "trade_plan", SubjectId = plan.Id.ToString(), Data = JsonSerializer.Serialize(new { from = from.ToString(), to = to.ToString() }) });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        BotTelemetry.PlanTransitions.Add(1, new KeyValuePair<string, object?>("step", to.ToString().ToLowerInvariant()));
         return true;
     }
 

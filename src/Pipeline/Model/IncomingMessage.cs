@@ -41,4 +41,7 @@ public sealed record IncomingMessage
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? OmittedTextLength { get; init; }
+    /// <summary>The W3C traceparent of the request that recorded this message, so its turn continues that trace (<see cref="BotTelemetry"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? TraceParent { get; init; }
 }

@@ -33,4 +33,7 @@ public sealed record OutgoingMessage
     /// <summary>A card, rendered natively by each channel; <see cref="Text"/> is its Markdown fallback.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Card? Card { get; init; }
+    /// <summary>The W3C traceparent of the turn that queued this, so its send continues that trace (<see cref="BotTelemetry"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? TraceParent { get; init; }
 }

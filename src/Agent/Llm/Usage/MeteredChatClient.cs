@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Bot.Pipeline;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -84,6 +85,12 @@ public sealed partial class MeteredChatClient(IChatClient inner, LlmUsageStore u
         var settings = llmOptions.Value;
         var model = settings.Model ?? responseModel ?? "unknown";
         var cost = settings.Prices.TryGetValue(model, out var price) ? price.Cost(input, output) : (decimal?)null;
+        BotTelemetry.ModelTokens.Add(input, new("model", model), new("direction", "input"));
+        BotTelemetry.ModelTokens.Add(output, new("model", model), new("direction", "output"));
+        if (cost is { } usd)
+        {
+            BotTelemetry.ModelCost.Add((double)usd, new KeyValuePair<string, object?>("model", model));
+        }
         try
         {
             await usage.RecordAsync(LlmCallScope.Current, model, input, output, cost, clock.GetUtcNow(), cancellationToken);
