@@ -27,7 +27,7 @@ public static class BotTelemetry
 
     /// <summary>The traceparent to keep with a record made now, or null when nobody listens.</summary>
     public static string? CurrentTraceParent() =>
-        Activity.Current is { IdFormat: ActivityIdFormat.W3C } current && Source.HasListeners() ? current.Id : null;
+        Activity.Current is { IdFormat: ActivityIdFormat.W3C, Recorded: true } current && Source.HasListeners() ? current.Id : null;
 
     /// <summary>Starts a span continuing <paramref name="traceParent"/> (a W3C traceparent kept with a record), or a new trace.</summary>
     public static Activity? StartContinuing(string name, string? traceParent, ActivityKind kind = ActivityKind.Internal)

@@ -22,7 +22,8 @@ public class TelemetryTests(TelemetryTests.TracedHost host) : IClassFixture<Tele
         protected override void ConfigureTestServices(IServiceCollection services)
         {
             base.ConfigureTestServices(services);
-            services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(Exported));
+            // As with an OTLP endpoint: every span recorded (without an exporter the host samples everything out).
+            services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.SetSampler(new AlwaysOnSampler()).AddInMemoryExporter(Exported));
         }
 
         public List<Activity> Spans()

@@ -63,6 +63,8 @@ public static partial class TelemetryExtensions
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(settings.ServiceName, serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId))
             .WithTracing(tracing => tracing
+                // With nowhere to send spans, none are recorded: sampled out at the source, they cost next to nothing.
+                .SetSampler(settings.OtlpEndpoint is { Length: > 0 } ? new ParentBasedSampler(new AlwaysOnSampler()) : new AlwaysOffSampler())
                 .AddSource(BotTelemetry.Name)
                 .AddSource("Npgsql")
                 .AddAspNetCoreInstrumentation(aspnet => aspnet.Filter = context => !context.Request.Path.StartsWithSegments("/health") && !context.Request.Path.StartsWithSegments(MetricsPath))
