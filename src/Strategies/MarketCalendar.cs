@@ -71,6 +71,7 @@ public static class MarketCalendar
     private static DateTimeOffset At(DateTime day, TimeSpan time)
     {
         var local = DateTime.SpecifyKind(day.Date + time, DateTimeKind.Unspecified);
-        return new DateTimeOffset(local, NewYork.GetUtcOffset(local));
+        // In UTC: PostgreSQL's timestamptz takes only offset 0 from Npgsql.
+        return new DateTimeOffset(local, NewYork.GetUtcOffset(local)).ToUniversalTime();
     }
 }
