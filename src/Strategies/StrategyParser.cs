@@ -9,7 +9,7 @@ namespace Bot.Strategies;
 /// </summary>
 public static class StrategyParser
 {
-    public const string AlertSyntax = "`/alert AAPL below 180`, `/alert MSFT above 450` or `/alert VTI moves 3%`";
+    public const string AlertSyntax = "`/alert AAPL below 180`, `/alert MSFT above 450` or `/alert VTI moves 3%` (add `buy 5` or `sell 5` to have a firing propose that order)";
     public const string DcaSyntax = "`/dca 500 VTI monthly 1` (amount in USD, symbol, then `daily`, `weekly mon`…`weekly fri` or `monthly 1`…`monthly 31`)";
     public const string RebalanceSyntax = "`/rebalance VTI 60 BND 40 drift 5` (symbols with target percentages summing to 100, then the tolerance in points), or `/rebalance now`";
     public const decimal MaxAmount = 1_000_000m;
@@ -20,9 +20,25 @@ public static class StrategyParser
     public static (StrategySpec? Spec, string? Error) ParseAlert(string argument)
     {
         var words = Words(argument);
-        if (words.Length != 3)
+        if (words.Length is not (3 or 5))
         {
             return (null, "Say it as " + AlertSyntax + ".");
+        }
+        OrderSide? side = null;
+        decimal? quantity = null;
+        if (words.Length == 5)
+        {
+            side = words[3].ToLowerInvariant() switch { "buy" => OrderSide.Buy, "sell" => OrderSide.Sell, _ => null };
+            if (side is null)
+            {
+                return (null, $"'{words[3]}' is not an order: after the condition, say `buy 5` or `sell 5`.");
+            }
+            if (!TryNumber(words[4], out var shares) || shares <= 0 || shares > OrderChecks.MaxQuantity)
+            {
+                return (null, Inv($"'{words[4]}' is not a quantity: give a number of shares above 0 and at most {OrderChecks.MaxQuantity:N0}."));
+            }
+            quantity = shares;
+            words = words[..3];
         }
         if (Symbols.Normalize(words[0]) is not { } symbol)
         {
@@ -49,7 +65,7 @@ public static class StrategyParser
             {
                 return (null, Inv($"A move of {percent}% is out of range: give more than 0% and at most 50%."));
             }
-            return (new StrategySpec(Alert: new AlertSpec(symbol, AlertCondition.Moves, percent)), null);
+            return (new StrategySpec(Alert: new AlertSpec(symbol, AlertCondition.Moves, percent, side, quantity)), null);
         }
         if (!TryNumber(words[2].TrimStart('$'), out var price))
         {
@@ -59,7 +75,7 @@ public static class StrategyParser
         {
             return (null, Inv($"A price of {price} is out of range: give more than 0 and at most {MaxPrice:N0}."));
         }
-        return (new StrategySpec(Alert: new AlertSpec(symbol, condition.Value, price)), null);
+        return (new StrategySpec(Alert: new AlertSpec(symbol, condition.Value, price, side, quantity)), null);
     }
 
     public static (StrategySpec? Spec, string? Error) ParseDca(string argument)

@@ -70,7 +70,16 @@ public sealed class StrategyRunner(
             text.Append(outcome).Append(". ");
         }
         text.Append("\n\n").Append(await PositionLineAsync(turn.UserId, alert.Symbol, price, cancellationToken));
-        text.Append("\n\nAn alert only tells you; it proposes no order. Use `/buy` or `/sell` to act on it. It fires again after the price has gone back across the threshold.");
+        if (alert.Side is { } side && alert.Quantity is { } quantity)
+        {
+            var limit = (side == OrderSide.Buy ? quote.Ask : quote.Bid) ?? price;
+            text.Append(Inv($"\n\nAs you asked, I propose to {side.ToString().ToLowerInvariant()} {quantity:0.######} {alert.Symbol} at a limit of {limit:0.00} (the {(side == OrderSide.Buy ? "ask" : "bid")}). It fires again after the price has gone back across the threshold."));
+            turn.Reply(text.ToString());
+            await ProposeAsync(turn, strategy, [new OrderRequest(alert.Symbol, side, quantity, OrderType.Limit, limit)],
+                Inv($"Your alert `#{strategy.Code}` fired ({alert.Symbol} at {price:0.00}), and you asked for this order when it did."), cancellationToken);
+            return;
+        }
+        text.Append("\n\nThis alert only tells you; it proposes no order (add `buy 5` or `sell 5` to an alert for that). Use `/buy` or `/sell` to act on it. It fires again after the price has gone back across the threshold.");
         turn.Reply(text.ToString());
         await store.RecordOutcomeAsync(strategy.Id, strategy.LastOutcome?.StartsWith("Fired", StringComparison.Ordinal) == true ? strategy.LastOutcome + "; reported" : Inv($"Reported: {alert.Symbol} at {price:0.00}"), null, turn.Thread.Id, cancellationToken);
     }

@@ -10,8 +10,11 @@ public enum AlertCondition { Below, Above, Moves }
 
 public enum Cadence { Daily, Weekly, Monthly }
 
-/// <summary><c>/alert AAPL below 180</c>, <c>above 450</c>, or <c>moves 3%</c> (from the day's open, either way).</summary>
-public sealed record AlertSpec(string Symbol, AlertCondition Condition, decimal Threshold);
+/// <summary>
+/// <c>/alert AAPL below 180</c>, <c>above 450</c>, or <c>moves 3%</c> (from the day's open, either way); optionally
+/// followed by <c>buy 5</c> or <c>sell 5</c>: the order a firing proposes (as a plan for the owner to approve).
+/// </summary>
+public sealed record AlertSpec(string Symbol, AlertCondition Condition, decimal Threshold, Bot.Finance.Broker.OrderSide? Side = null, decimal? Quantity = null);
 
 /// <summary><c>/dca 500 VTI monthly 1</c>: <see cref="Day"/> is 1 (Monday) to 5 (Friday) for weekly, 1 to 31 for monthly (past a short month's end: its last day).</summary>
 public sealed record DcaSpec(decimal Amount, string Symbol, Cadence Cadence, int Day);
@@ -42,7 +45,7 @@ public sealed record StrategySpec(AlertSpec? Alert = null, DcaSpec? Dca = null, 
         {
             AlertCondition.Moves => Inv($"Alert: {Alert.Symbol} moves {Alert.Threshold:0.##}%"),
             var c => Inv($"Alert: {Alert.Symbol} {c.ToString().ToLowerInvariant()} {Alert.Threshold:0.00##}"),
-        },
+        } + (Alert.Side is { } side ? Inv($", then {side.ToString().ToLowerInvariant()} {Alert.Quantity:0.######}") : ""),
         StrategyKind.Dca => Inv($"Recurring buy: {Dca!.Amount:0.##} USD of {Dca.Symbol} {CadenceText(Dca)}"),
         _ => "Rebalance: " + string.Join(" / ", Rebalance!.Targets.Select(t => Inv($"{t.Symbol} {t.Percent:0.##}%"))) + Inv($" (±{Rebalance.Tolerance:0.##} pts)"),
     };

@@ -17,6 +17,17 @@ public class StrategyParserTests
         Assert.Equal(StrategyKind.Alert, spec.Kind);
     }
 
+    [Fact]
+    public void An_alert_may_carry_the_order_a_firing_proposes()
+    {
+        var spec = StrategyParser.ParseAlert("IBM below 180 buy 5").Spec!;
+        Assert.Equal(new AlertSpec("IBM", AlertCondition.Below, 180, Bot.Finance.Broker.OrderSide.Buy, 5), spec.Alert);
+        Assert.Equal("Alert: IBM below 180.00, then buy 5", spec.Title);
+        Assert.Contains("'hold' is not an order", StrategyParser.ParseAlert("IBM below 180 hold 5").Error, StringComparison.Ordinal);
+        Assert.Contains("'-5' is not a quantity", StrategyParser.ParseAlert("IBM below 180 sell -5").Error, StringComparison.Ordinal);
+        Assert.Contains("Say it as", StrategyParser.ParseAlert("IBM below 180 sell").Error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("AAPL below", "Say it as")]
     [InlineData("AAPL sideways 10", "'sideways' is not a condition")]
