@@ -50,6 +50,8 @@ public static class FinanceServiceCollectionExtensions
             ? sp.GetRequiredService<PlaidBankProvider>()
             : sp.GetRequiredService<DemoBank>());
 
+        services.AddOptions<PaperMarketOptions>().BindConfiguration(PaperMarketOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<PaperMarket>();
         services.AddScoped<PaperBroker>();
         services.AddScoped<Bot.Pipeline.People.IPersonSummarySource, Trading.OpenPlansSummary>();
         services.AddScoped<IbkrBroker>();

@@ -19,7 +19,7 @@ public class CardActionRegistrationTests(BotAppFactory app) : IClassFixture<BotA
         var actions = scope.ServiceProvider.GetServices<ICardActionHandler>().Select(h => h.Action).ToList();
         Assert.Equal(actions.Distinct(StringComparer.Ordinal).Count(), actions.Count);
         Assert.Equal(
-            new[] { MemoryCommand.Command, PlanCards.Command, ScheduleMarkdown.Command }.Order(StringComparer.Ordinal),
+            new[] { MemoryCommand.Command, PlanCards.Command, ScheduleMarkdown.Command, Bot.Strategies.StrategyMarkdown.Command }.Order(StringComparer.Ordinal),
             actions.Order(StringComparer.Ordinal));
         // The router is built from the same registrations.
         Assert.NotNull(scope.ServiceProvider.GetRequiredService<CardActionRouter>());

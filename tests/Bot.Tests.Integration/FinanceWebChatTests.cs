@@ -4,12 +4,18 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Bot.Tests.Integration;
 
+/// <summary>A host whose paper market stays at the day's level (the tests compare with DeterministicQuotes).</summary>
+public class FlatPaperMarketFactory : BotAppFactory
+{
+    protected override IDictionary<string, string> Settings => new Dictionary<string, string> { ["PaperBroker:IntradayMoves"] = "false" };
+}
+
 /// <summary>
 /// The finance commands through the web chat with nothing configured: the demo bank and the paper broker answer.
 /// The demo bank is seeded from the person's first identity (the web chat's owner here), so its balances, bills and
 /// holdings are the same figures on every run; quotes are the paper broker's deterministic price of the day.
 /// </summary>
-public class FinanceWebChatTests(BotAppFactory app) : IClassFixture<BotAppFactory>
+public class FinanceWebChatTests(FlatPaperMarketFactory app) : IClassFixture<FlatPaperMarketFactory>
 {
     private static DateOnly Today => DateOnly.FromDateTime(DateTime.UtcNow);
 

@@ -18,7 +18,10 @@ public class PaperBrokerTests : IAsyncLifetime
     {
         db = await TestDatabase.CreateAsync();
         services = new ServiceCollection().AddLogging().AddSingleton(TimeProvider.System).AddBotStorage(db.ConnectionString)
-            .AddScoped<PaperBroker>().BuildServiceProvider();
+            .AddScoped<PaperBroker>()
+            // The day's level all day, so the test's expected ask is the broker's.
+            .AddSingleton<PaperMarket>().Configure<PaperMarketOptions>(o => o.IntradayMoves = false)
+            .BuildServiceProvider();
         await new DatabaseMigrator(services.GetRequiredService<NpgsqlDataSource>(), NullLogger<DatabaseMigrator>.Instance).MigrateAsync(default);
         user = Guid.CreateVersion7();
         await using var command = services.GetRequiredService<NpgsqlDataSource>().CreateCommand("INSERT INTO users (id, display_name, created_at) VALUES ($1, 'Ada', now())");

@@ -35,7 +35,8 @@ public class DataAccessTests
     /// firing locks its row and writes its run in the transaction that records the inbound message, and runs are
     /// settled by a guarded update; a bank connection is an upsert that names itself on its link session in the same
     /// statement, and a sync is a batch of upserts; a paper order is an insert that may conflict plus guarded cash and
-    /// position updates in one transaction. The key ring is read at start, before the EF Core model; the Telegram and
+    /// position updates in one transaction; a standing instruction is evaluated under its row lock (FOR UPDATE SKIP LOCKED) in
+    /// the transaction that records its firing. The key ring is read at start, before the EF Core model; the Telegram and
     /// Teams channel state is a key-value table written with upserts and has no entity. Connect codes and web sign-in
     /// links are spent by one guarded update (one winner), and a web session is looked up by its secret's hash on every
     /// request; none of them has an entity. Model usage is an insert that moves the month's total on in the same statement.
@@ -49,6 +50,7 @@ public class DataAccessTests
         "connect_codes", "connect_failures",
         "web_sign_in_links", "web_sessions",
         "llm_usage", "llm_usage_months",
+        "strategies",
     ];
 
     /// <summary>Every SQL-only table.</summary>
@@ -64,6 +66,7 @@ public class DataAccessTests
         typeof(Bot.Agent.Memory.ContextBuilder).Assembly,
         typeof(Bot.Finance.Trading.TradePlanService).Assembly,
         typeof(Bot.Scheduling.ScheduleService).Assembly,
+        typeof(Bot.Strategies.StrategyStore).Assembly,
         typeof(Bot.Channels.Web.DirectLineStore).Assembly,
         typeof(Program).Assembly,
     ];

@@ -1,3 +1,4 @@
+using Bot.Strategies;
 using Bot.Agent;
 using Bot.Pipeline;
 using Bot.Finance.Trading;
@@ -54,6 +55,7 @@ public static class BotHostExtensions
         services.AddFinance();
         services.AddTrading();
         services.AddScheduling(configuration, connectionString);
+        services.AddStrategies();
         services.AddWebChannel();
         services.AddTelegramChannel(configuration);
         services.AddSlackChannel(configuration);
@@ -95,6 +97,7 @@ public static class BotHostExtensions
         app.MapTeams();
         app.MapTeamsTab();
         app.MapThreadsApi();
+        app.MapStrategiesApi();
         app.MapPlaidLink();
         app.MapBotTelemetry();
         return app;

@@ -4,14 +4,14 @@ using static Bot.Pipeline.Sql;
 namespace Bot.Finance.Broker;
 
 /// <summary>
-/// The embedded broker when IBKR is not configured: orders fill at once at the deterministic quote (buys at the
+/// The embedded broker when IBKR is not configured: orders fill at once at the <see cref="PaperMarket"/> quote (buys at the
 /// ask, sells at the bid; a limit order only when it is marketable, otherwise it stays working), and orders,
 /// positions and cash persist in PostgreSQL. A client order id is accepted once per user, as IBKR does with cOID:
 /// the order row is inserted first, and a second insert of the same id changes nothing. Its tables (paper_accounts,
 /// paper_positions, paper_orders) are SQL-only: an order is an insert that may conflict, guarded updates of cash and
 /// quantity and an upsert of the position in one transaction, which EF Core cannot say, so the reads are SQL too.
 /// </summary>
-public sealed class PaperBroker(NpgsqlDataSource dataSource, TimeProvider clock) : IBrokerProvider
+public sealed class PaperBroker(NpgsqlDataSource dataSource, TimeProvider clock, PaperMarket prices) : IBrokerProvider
 {
     public const decimal StartingCash = 100_000m;
     public const string ExchangeName = "PAPER";
@@ -42,7 +42,7 @@ public sealed class PaperBroker(NpgsqlDataSource dataSource, TimeProvider clock)
         while (await reader.ReadAsync(cancellationToken))
         {
             var (symbol, quantity, averageCost) = (reader.GetString(0), reader.GetDecimal(1), reader.GetDecimal(2));
-            var last = DeterministicQuotes.QuoteFor(symbol, now).Last!.Value;
+            var last = prices.QuoteFor(symbol, now).Last!.Value;
             positions.Add(new BrokerPosition(AccountIdFor(userId), symbol, null, quantity, last, quantity * last, averageCost,
                 decimal.Round((last - averageCost) * quantity, 2, MidpointRounding.AwayFromZero), "USD"));
         }
@@ -58,7 +58,7 @@ public sealed class PaperBroker(NpgsqlDataSource dataSource, TimeProvider clock)
     public Task<Quote> GetQuoteAsync(string symbol, CancellationToken cancellationToken)
     {
         var normalized = Symbols.Normalize(symbol) ?? throw new UnknownSymbolException(symbol);
-        return Task.FromResult(DeterministicQuotes.QuoteFor(normalized, clock.GetUtcNow()));
+        return Task.FromResult(prices.QuoteFor(normalized, clock.GetUtcNow()));
     }
 
     public async Task<OrderPreview> PreviewOrderAsync(Guid userId, OrderRequest order, CancellationToken cancellationToken)
@@ -67,7 +67,7 @@ public sealed class PaperBroker(NpgsqlDataSource dataSource, TimeProvider clock)
         {
             return new OrderPreview(order, null, null, null, null, [], problem);
         }
-        var quote = DeterministicQuotes.QuoteFor(order.Symbol, clock.GetUtcNow());
+        var quote = prices.QuoteFor(order.Symbol, clock.GetUtcNow());
         var market = order.Side == OrderSide.Buy ? quote.Ask!.Value : quote.Bid!.Value;
         var price = order.Type == OrderType.Limit ? order.LimitPrice!.Value : market;
         var notional = decimal.Round(order.Quantity * price, 2, MidpointRounding.AwayFromZero);
@@ -98,7 +98,7 @@ public sealed class PaperBroker(NpgsqlDataSource dataSource, TimeProvider clock)
         ArgumentException.ThrowIfNullOrWhiteSpace(clientOrderId);
         var now = clock.GetUtcNow();
         var problem = OrderChecks.Problem(order);
-        var quote = problem is null ? DeterministicQuotes.QuoteFor(order.Symbol, now) : null;
+        var quote = problem is null ? prices.QuoteFor(order.Symbol, now) : null;
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);

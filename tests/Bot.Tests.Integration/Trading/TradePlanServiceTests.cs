@@ -13,6 +13,8 @@ public class TradingFactory : IngestOnlyFactory
     {
         ["Trading:MaxOrderNotional"] = "20000",
         ["Trading:MaxDailyNotional"] = "1000000",
+        // The day's level all day: the tests price their limits from DeterministicQuotes.
+        ["PaperBroker:IntradayMoves"] = "false",
     };
 }
 

@@ -5,7 +5,7 @@ using Bot.Tests.Support;
 namespace Bot.Tests.Unit.Architecture;
 
 /// <summary>
-/// The layers' references point one way (README, "Architecture"): Storage ← Pipeline ← Agent ← Finance, Scheduling;
+/// The layers' references point one way (README, "Architecture"): Storage ← Pipeline ← Agent ← Finance, Scheduling ← Strategies;
 /// Channels know only the Pipeline; only the host knows everyone. Checked twice: in the project files (what may be
 /// referenced) and in the compiled assemblies (what is actually used, transitive references included).
 /// </summary>
@@ -20,6 +20,7 @@ public class LayerDirectionTests
         ["Bot.Finance"] = ["Bot.Agent", "Bot.Pipeline", "Bot.Storage"],
         ["Bot.Scheduling"] = ["Bot.Agent", "Bot.Pipeline", "Bot.Storage"],
         ["Bot.Channels"] = ["Bot.Pipeline", "Bot.Storage"],
+        ["Bot.Strategies"] = ["Bot.Finance", "Bot.Scheduling", "Bot.Agent", "Bot.Pipeline", "Bot.Storage"],
     };
 
     private static readonly Dictionary<string, string> ProjectFiles = new(StringComparer.Ordinal)
@@ -30,6 +31,7 @@ public class LayerDirectionTests
         ["Bot.Finance"] = "src/Finance/Bot.Finance.csproj",
         ["Bot.Scheduling"] = "src/Scheduling/Bot.Scheduling.csproj",
         ["Bot.Channels"] = "src/Channels/Bot.Channels.csproj",
+        ["Bot.Strategies"] = "src/Strategies/Bot.Strategies.csproj",
     };
 
     public static TheoryData<string> Layers => [.. Allowed.Keys];
