@@ -76,7 +76,9 @@ public class TeamsPlanCardTests(TeamsHostFixture fixture) : IClassFixture<TeamsH
         var approve = card["actions"]!.AsArray().Select(a => a!.AsObject()).Single(a => a["verb"]?.GetValue<string>() == "plan.approve");
         var cardOutboxId = await db.ScalarAsync<Guid>(
             "SELECT o.id FROM outbox o JOIN conversations c ON c.id = o.conversation_id WHERE c.address = $1 AND o.payload ? 'card'", conversation);
-        var cardMessageId = await db.ScalarAsync<string>("SELECT platform_message_id FROM outbox WHERE id = $1", cardOutboxId);
+        // The connector has the card before the outbox records it as sent (the sender records its batch after sending).
+        var cardMessageId = await Eventually.GetAsync(() => db.ScalarAsync<string>("SELECT platform_message_id FROM outbox WHERE id = $1", cardOutboxId),
+            id => id is not null, "the card's send recorded");
         var threadId = await db.ScalarAsync<Guid>("SELECT thread_id FROM outbox WHERE id = $1", cardOutboxId);
         Assert.StartsWith("act-", cardMessageId, StringComparison.Ordinal);
         var ordersBefore = await db.CountAsync("SELECT count(*) FROM paper_orders");
