@@ -1,5 +1,6 @@
 using Bot.Tests.Integration.LlmWire;
 using Bot.Tests.Support;
+using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
 namespace Bot.Tests.EndToEnd;
@@ -61,33 +62,30 @@ public sealed partial class WebChatBrowserTests
         });
     }
 
-    /// <summary>The transcript shows <paramref name="texts"/> top to bottom in this order, each once.</summary>
+    /// <summary>The transcript's bubbles show <paramref name="texts"/> top to bottom in this order, each once.</summary>
     private static async Task AssertInOrderAsync(ChatPage chat, IReadOnlyList<string> texts)
     {
         // Web Chat may settle a moment after the last piece arrives: wait for the order rather than sample it once.
-        var shown = "";
+        IReadOnlyList<string> shown = [];
         try
         {
-            await Eventually.GetAsync(async () => shown = await chat.Transcript.InnerTextAsync(), text => IsInOrder(text, texts), "the transcript in the order things were said", TimeSpan.FromSeconds(10));
+            await Eventually.GetAsync(async () => shown = await chat.Transcript.GetByRole(AriaRole.Paragraph).AllInnerTextsAsync(),
+                paragraphs => IsInOrder(paragraphs, texts), "the transcript in the order things were said", TimeSpan.FromSeconds(10));
         }
         catch (TimeoutException)
         {
-            Assert.Fail($"Expected in this order:\n{string.Join("\n", texts)}\nThe transcript shows:\n{shown}");
+            Assert.Fail($"Expected in this order:\n{string.Join("\n", texts)}\nThe transcript shows:\n{string.Join("\n", shown)}");
         }
     }
 
-    private static bool IsInOrder(string transcript, IReadOnlyList<string> texts)
+    private static bool IsInOrder(IReadOnlyList<string> paragraphs, IReadOnlyList<string> texts)
     {
-        var at = 0;
-        foreach (var text in texts)
+        var trimmed = paragraphs.Select(p => p.Trim()).ToList();
+        if (texts.Any(t => trimmed.Count(p => p == t) != 1))
         {
-            var found = transcript.IndexOf(text, at, StringComparison.Ordinal);
-            if (found < 0 || transcript.IndexOf(text, found + text.Length, StringComparison.Ordinal) >= 0)
-            {
-                return false;
-            }
-            at = found + text.Length;
+            return false;
         }
-        return true;
+        var positions = texts.Select(t => trimmed.IndexOf(t)).ToList();
+        return positions.Zip(positions.Skip(1)).All(pair => pair.First < pair.Second);
     }
 }
