@@ -114,6 +114,8 @@ public sealed partial class WebChatBrowserTests(ITestOutputHelper output)
             await chat.SendAsync("/plan approve " + plan);
             await Expect(chat.Transcript.GetByRole(AriaRole.Paragraph).Filter(new() { HasTextRegex = new Regex("already approved") })).ToBeVisibleAsync();
             Assert.Equal(1, await database.CountAsync("SELECT count(*) FROM paper_orders"));
+            // The card is the one record of the outcome: no second bubble repeats it.
+            await Expect(chat.Transcript.GetByText(new Regex("at the paper broker \\(paper, no real money\\)"))).ToHaveCountAsync(1);
             await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "webchat-plan-card.png") });
         });
     }
