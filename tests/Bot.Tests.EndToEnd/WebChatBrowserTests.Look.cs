@@ -68,7 +68,8 @@ public sealed partial class WebChatBrowserTests
             await Expect(welcome).ToBeHiddenAsync();
             await chat.SendAsync("/portfolio");
             await Expect(chat.Transcript.GetByText(new Regex("^Total \\$"))).ToBeVisibleAsync();
-            var thread = chat.Thread("/help");
+            await Expect(chat.Threads).ToHaveCountAsync(1);
+            var thread = chat.Threads.First;
             await Expect(thread).ToBeVisibleAsync();
             await Expect(thread.Locator("time")).ToBeVisibleAsync();
             await SaveScreenshotAsync(page, "thread-1280");
@@ -147,7 +148,7 @@ public sealed partial class WebChatBrowserTests
 
             // A well-formed symbol no exchange lists gets a clear refusal, not a made-up price.
             await chat.SendAsync("/quote ZZZZZZ");
-            await Expect(chat.Transcript.GetByText("I can't find a stock or ETF with the symbol ZZZZZZ.")).ToBeVisibleAsync();
+            await Expect(chat.Transcript.GetByText(new Regex("^I can.t find a stock or ETF with the symbol ZZZZZZ\\.$"))).ToBeVisibleAsync();
             await SaveScreenshotAsync(page, "formatting-1280");
         });
     }

@@ -932,7 +932,10 @@
     if (!forked) return;
     state.threads = [forked, ...state.threads.filter((t) => t.id !== forked.id)];
     renderedList = '';
-    await openThread(forked.id, true);
+    // The fork's history (copied from the original) above Web Chat, where it goes on.
+    closeSidebarIfNarrow();
+    await showHistory(forked, ++state.navigation);
+    if (hasWebChat && currentThread()?.id === forked.id) await continueHere();
   }
 
   // ---- sidebar: collapsible (a drawer on a narrow screen)
