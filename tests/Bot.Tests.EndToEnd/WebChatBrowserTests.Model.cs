@@ -45,8 +45,11 @@ public sealed partial class WebChatBrowserTests
             {
                 var answer = string.Concat(chunks);
                 await chat.SendAsync(question);
-                // The reply grows in the transcript before it is whole (Web Chat's livestreaming of typing activities).
-                await Expect(chat.Transcript.GetByText(chunks[0].Trim()).First).ToBeVisibleAsync();
+                // The reply grows in the transcript before it is whole (Web Chat's livestreaming of typing activities):
+                // a bubble holding just the first piece shows for the pause before the next one (polled every 50 ms).
+                await page.WaitForFunctionAsync(
+                    "text => [...document.querySelectorAll('[role=feed] p')].some(p => p.textContent.trim() === text)",
+                    chunks[0].Trim(), new() { PollingInterval = 50 });
                 await Expect(chat.Transcript.GetByText(answer, new() { Exact = true })).ToBeVisibleAsync();
                 said.Add(question);
                 said.Add(answer);
