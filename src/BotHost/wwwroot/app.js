@@ -1026,6 +1026,14 @@
     });
     narrow.addEventListener('change', applyLayout);
     dark.addEventListener('change', () => { if (state.open?.kind === 'chat') renderChat(state.open); });
+    // The thread menu closes on a click elsewhere and on Escape, as menus do.
+    document.addEventListener('click', (event) => { if (ui.menu.open && !ui.menu.contains(event.target)) ui.menu.open = false; });
+    ui.menu.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape') {
+        ui.menu.open = false;
+        ui.menu.querySelector('summary').focus();
+      }
+    });
     ui.noticeClose.addEventListener('click', hideNotice);
     ui.rename.addEventListener('click', rename);
     ui.archive.addEventListener('click', archive);
