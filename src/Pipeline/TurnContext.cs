@@ -51,6 +51,12 @@ public sealed class TurnContext(IncomingMessage message, ChatThread thread, Conv
         return message;
     }
 
+    /// <summary>
+    /// Records an answer in the thread's history without sending it: the words of an outcome that a message changed in
+    /// place (<see cref="Update"/>) already shows, so the history and later prompts keep it and no second message repeats it.
+    /// </summary>
+    public void Record(string markdown) => events.Add((EventRoles.Assistant, new EventContent { Text = markdown }));
+
     /// <summary>Changes a message this bot sent earlier (a plan card after its decision), where the channel can.</summary>
     public void Update(Guid outboxId, string markdown, Card? card = null) =>
         outgoing.Add(new OutgoingMessage { Kind = OutgoingKind.Update, Replaces = outboxId, Text = markdown, Card = card, ThreadKey = Message.Address.ThreadKey });

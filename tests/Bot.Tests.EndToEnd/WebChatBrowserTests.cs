@@ -114,12 +114,14 @@ public sealed partial class WebChatBrowserTests(ITestOutputHelper output)
             await chat.SendAsync("/plan approve " + plan);
             await Expect(chat.Transcript.GetByRole(AriaRole.Paragraph).Filter(new() { HasTextRegex = new Regex("already approved") })).ToBeVisibleAsync();
             Assert.Equal(1, await database.CountAsync("SELECT count(*) FROM paper_orders"));
+            // The card is the one record of the outcome: no second bubble repeats it.
+            await Expect(chat.Transcript.GetByText(new Regex("at the paper broker \\(paper, no real money\\)"))).ToHaveCountAsync(1);
             await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "webchat-plan-card.png") });
         });
     }
 
     [Fact]
-    public async Task A_thread_of_another_channel_shows_its_history_read_only()
+    public async Task A_thread_of_another_channel_shows_its_history_with_a_way_to_continue_it()
     {
         await using var database = await TestDatabase.CreateAsync();
         await using var host = await BotHostProcess.StartAsync(database.ConnectionString);
@@ -166,9 +168,11 @@ public sealed partial class WebChatBrowserTests(ITestOutputHelper output)
             await Expect(history).ToBeVisibleAsync();
             await Expect(history.GetByText("What did I spend on groceries in March?")).ToBeVisibleAsync();
             await Expect(history.GetByText("You spent 212 EUR on groceries in March.")).ToBeVisibleAsync();
-            await Expect(page.GetByTestId("history-note")).ToContainTextAsync("read-only");
+            await Expect(page.GetByTestId("history-note")).ToContainTextAsync("began in Telegram");
             await Expect(page.GetByTestId("chat-channel")).ToHaveTextAsync("Telegram");
+            // Read until the person chooses to continue it here (which the threads API's Direct Line binding allows).
             await Expect(chat.SendBox).ToBeHiddenAsync();
+            await Expect(page.GetByTestId("continue-here")).ToBeVisibleAsync();
 
             // The web thread opens in Web Chat again.
             await chat.Thread("hello there").ClickAsync();

@@ -70,6 +70,11 @@ public class FinanceWebChatTests(FlatPaperMarketFactory app) : IClassFixture<Fla
         Assert.InRange(last, 190m * 0.97m, 190m * 1.03m);
 
         Assert.Contains("is not a ticker symbol", await AskAsync("/quote ???"), StringComparison.Ordinal);
+
+        // A well-formed symbol the paper broker does not list is refused, not priced.
+        var unknown = await AskAsync("/quote ZZZZZZ");
+        Assert.Contains("I can't find a stock or ETF with the symbol ZZZZZZ", unknown, StringComparison.Ordinal);
+        Assert.DoesNotContain("$", unknown, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -85,6 +90,8 @@ public class FinanceWebChatTests(FlatPaperMarketFactory app) : IClassFixture<Fla
             var price = DeterministicQuotes.LastFor(symbol, Today);
             Assert.Contains($"- **{symbol}** {quantity} sh @ {FormatMoney(price)} = {FormatMoney(price * quantity)}", before, StringComparison.Ordinal);
         }
+        // The total is a paragraph of its own after the list, not a continuation of the last holding.
+        Assert.Matches(@"\n\nTotal \$[0-9,]+\.[0-9]{2}$", before);
 
         // A fill in the paper account (as the trade-plan executor will place it) shows up in /portfolio.
         var owner = await app.Database.ScalarAsync<Guid>("SELECT user_id FROM channel_identities WHERE channel = 'web' AND platform_user_id = 'owner'");
@@ -118,6 +125,8 @@ public class FinanceWebChatTests(FlatPaperMarketFactory app) : IClassFixture<Fla
         {
             Assert.Contains(usage, help, StringComparison.Ordinal);
         }
+        // Only what works typed: /plan is what a card's buttons send, with the plan's hash.
+        Assert.DoesNotContain("/plan", help, StringComparison.Ordinal);
     }
 
     private static string FormatMoney(decimal amount) => "$" + amount.ToString("N2", System.Globalization.CultureInfo.InvariantCulture);

@@ -61,6 +61,8 @@ public class LiveStreamingTests(StreamingLlmFactory app) : IClassFixture<Streami
         var streamId = streamed[0].GetProperty("id").GetString();
         Assert.Equal("streaming", streamed[0].GetProperty("channelData").GetProperty("streamType").GetString());
         Assert.Equal(1, streamed[0].GetProperty("channelData").GetProperty("streamSequence").GetInt32());
+        // The first chunk names its stream too (its own id), so Web Chat never takes a plain indicator for part of it.
+        Assert.All(streamed, chunk => Assert.Equal(streamId, chunk.GetProperty("channelData").GetProperty("streamId").GetString()));
         Assert.StartsWith("Your spending", streamed[0].GetProperty("text").GetString(), StringComparison.Ordinal);
 
         var final = bot[^1];

@@ -65,6 +65,24 @@ public class PaperBrokerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_symbol_the_paper_broker_does_not_list_gets_no_price_no_contract_and_no_fill()
+    {
+        await Assert.ThrowsAsync<UnknownSymbolException>(() => WithBrokerAsync(b => b.GetQuoteAsync("ZZZZZZ", default)));
+        Assert.Null(await WithBrokerAsync(b => b.FindContractAsync("zzzzzz", default)));
+        var buy = new OrderRequest("ZZZZZZ", OrderSide.Buy, 1, OrderType.Market, null);
+        var preview = await WithBrokerAsync(b => b.PreviewOrderAsync(user, buy, default));
+        Assert.Equal("The paper broker knows no instrument called ZZZZZZ.", preview.Error);
+
+        var order = await WithBrokerAsync(b => b.PlaceOrderAsync(user, "plan-9:0", buy, default));
+        Assert.Equal(BrokerOrderStatus.Rejected, order.Status);
+        Assert.Equal(0, await db.CountAsync("SELECT count(*) FROM paper_positions WHERE user_id = $1", user));
+        Assert.Equal(PaperBroker.StartingCash, await db.ScalarAsync<decimal>("SELECT cash FROM paper_accounts WHERE user_id = $1", user));
+
+        // The listed ones still quote, whatever the case they are typed in.
+        Assert.Equal("BRK.B", (await WithBrokerAsync(b => b.GetQuoteAsync("brk.b", default))).Symbol);
+    }
+
+    [Fact]
     public async Task A_duplicate_client_order_id_is_refused_and_changes_nothing()
     {
         var buy = new OrderRequest("VTI", OrderSide.Buy, 5, OrderType.Market, null);

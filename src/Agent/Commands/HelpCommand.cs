@@ -18,7 +18,7 @@ public sealed class HelpCommand(IServiceProvider services) : IChatCommand
     {
         var builder = new StringBuilder("**What I can do**\n\n");
         var commands = (IEnumerable<IChatCommand>)services.GetService(typeof(IEnumerable<IChatCommand>))!;
-        foreach (var command in commands.OrderBy(c => c.Order).ThenBy(c => c.Name, StringComparer.Ordinal))
+        foreach (var command in commands.Where(c => c.Listed).OrderBy(c => c.Order).ThenBy(c => c.Name, StringComparer.Ordinal))
         {
             builder.Append(CultureInfo.InvariantCulture, $"- `{command.Usage}` {command.Summary}\n");
         }

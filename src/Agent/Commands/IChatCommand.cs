@@ -19,5 +19,11 @@ public interface IChatCommand
     /// <summary>Order in /help (lower first).</summary>
     int Order => 100;
 
+    /// <summary>
+    /// Whether /help lists it. A command that only carries what a button sends (<c>/plan approve ID HASH</c>, which
+    /// needs the card's hash) works when the button sends it, but is no use typed, so /help leaves it out.
+    /// </summary>
+    bool Listed => true;
+
     Task RunAsync(TurnContext turn, string argument, CancellationToken cancellationToken);
 }

@@ -88,9 +88,12 @@ public static class DirectLineMapper
         FromBot(Activity.Types.Typing, activityId, conversationAddress, botName, at) with
         {
             Text = text,
-            // The first chunk's id is the stream's id; later chunks name it.
+            // The first chunk's id is the stream's id, and every chunk names it, the first included. Web Chat (4.18) places
+            // a chunk after the earlier chunks of the typing activities whose streamId equals the chunk's: a first chunk
+            // without one matched the plain typing indicators (none has a streamId either), and was placed after the
+            // message before the oldest indicator in the transcript, so from the second turn on each streamed answer
+            // rendered above its question.
             ChannelData = text is null ? null
-                : sequence == 1 ? JsonSerializer.SerializeToElement(new { streamType = "streaming", streamSequence = sequence })
                 : JsonSerializer.SerializeToElement(new { streamType = "streaming", streamSequence = sequence, streamId }),
         };
 

@@ -5,8 +5,10 @@ namespace Bot.Finance.Broker;
 
 /// <summary>
 /// The paper broker's market: a price per symbol that is derived from the symbol and the UTC day, so it is the same
-/// for everyone all day long and moves a little (within ±3 %) from one day to the next. Well-known tickers start
-/// near a realistic level; any other symbol gets a level between $20 and $500 from its hash.
+/// for everyone all day long and moves a little (within ±3 %) from one day to the next. The paper broker lists only
+/// the well-known tickers below (<see cref="IsListed"/>), each starting near a realistic level, and refuses any other
+/// symbol as a real broker would; <see cref="LastFor"/> still prices any symbol (a level between $20 and $500 from its
+/// hash), for positions that were bought before a symbol left the list.
 /// </summary>
 public static class DeterministicQuotes
 {
@@ -14,8 +16,16 @@ public static class DeterministicQuotes
     {
         ["AAPL"] = 190m, ["MSFT"] = 410m, ["GOOGL"] = 165m, ["AMZN"] = 180m, ["NVDA"] = 120m, ["META"] = 480m,
         ["TSLA"] = 230m, ["IBM"] = 185m, ["VTI"] = 260m, ["VOO"] = 470m, ["SPY"] = 510m, ["QQQ"] = 440m,
-        ["BND"] = 72m, ["VXUS"] = 60m,
+        ["BND"] = 72m, ["VXUS"] = 60m, ["GOOG"] = 166m, ["BRK.B"] = 410m, ["JPM"] = 200m, ["V"] = 275m, ["MA"] = 460m,
+        ["JNJ"] = 155m, ["WMT"] = 68m, ["PG"] = 165m, ["KO"] = 62m, ["PEP"] = 170m, ["DIS"] = 100m, ["NFLX"] = 650m,
+        ["INTC"] = 30m, ["AMD"] = 160m, ["ORCL"] = 140m, ["CSCO"] = 50m, ["ADBE"] = 520m, ["CRM"] = 270m, ["XOM"] = 115m,
+        ["CVX"] = 155m, ["BAC"] = 40m, ["T"] = 18m, ["VZ"] = 40m, ["PFE"] = 28m, ["MRK"] = 125m, ["COST"] = 850m,
+        ["HD"] = 350m, ["MCD"] = 270m, ["NKE"] = 90m, ["IWM"] = 210m, ["DIA"] = 400m, ["VEA"] = 50m, ["VWO"] = 43m,
+        ["AGG"] = 98m, ["TLT"] = 92m, ["GLD"] = 215m, ["SCHD"] = 80m, ["VIG"] = 185m, ["VYM"] = 120m, ["VT"] = 112m,
     };
+
+    /// <summary>Whether the paper broker lists <paramref name="symbol"/> (normalized, as <see cref="Symbols.Normalize"/> gives it).</summary>
+    public static bool IsListed(string symbol) => Levels.ContainsKey(symbol);
 
     public static decimal LastFor(string symbol, DateOnly day)
     {

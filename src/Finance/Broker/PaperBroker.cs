@@ -52,18 +52,26 @@ public sealed class PaperBroker(NpgsqlDataSource dataSource, TimeProvider clock,
     public Task<Contract?> FindContractAsync(string symbol, CancellationToken cancellationToken)
     {
         var normalized = Symbols.Normalize(symbol);
-        return Task.FromResult(normalized is null ? null : new Contract((long)(DeterministicQuotes.Hash(normalized) & 0x7FFF_FFFF), normalized, null, ExchangeName));
+        return Task.FromResult(normalized is null || !DeterministicQuotes.IsListed(normalized) ? null : new Contract((long)(DeterministicQuotes.Hash(normalized) & 0x7FFF_FFFF), normalized, null, ExchangeName));
     }
+
+    /// <summary>What every broker checks, and then whether this one lists the symbol.</summary>
+    private static string? Problem(OrderRequest order) =>
+        OrderChecks.Problem(order) ?? (DeterministicQuotes.IsListed(order.Symbol) ? null : $"The paper broker knows no instrument called {order.Symbol}.");
 
     public Task<Quote> GetQuoteAsync(string symbol, CancellationToken cancellationToken)
     {
-        var normalized = Symbols.Normalize(symbol) ?? throw new UnknownSymbolException(symbol);
+        var normalized = Symbols.Normalize(symbol);
+        if (normalized is null || !DeterministicQuotes.IsListed(normalized))
+        {
+            throw new UnknownSymbolException(symbol);
+        }
         return Task.FromResult(prices.QuoteFor(normalized, clock.GetUtcNow()));
     }
 
     public async Task<OrderPreview> PreviewOrderAsync(Guid userId, OrderRequest order, CancellationToken cancellationToken)
     {
-        if (OrderChecks.Problem(order) is { } problem)
+        if (Problem(order) is { } problem)
         {
             return new OrderPreview(order, null, null, null, null, [], problem);
         }
@@ -97,7 +105,7 @@ public sealed class PaperBroker(NpgsqlDataSource dataSource, TimeProvider clock,
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(clientOrderId);
         var now = clock.GetUtcNow();
-        var problem = OrderChecks.Problem(order);
+        var problem = Problem(order);
         var quote = problem is null ? prices.QuoteFor(order.Symbol, now) : null;
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

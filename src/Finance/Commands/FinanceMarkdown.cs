@@ -162,7 +162,8 @@ public static class FinanceMarkdown
                 }
                 text.Append('\n');
             }
-            text.Append(Invariant, $"Total {Money(result.BankHoldings.Sum(h => h.Value ?? 0m))}\n");
+            // A paragraph of its own: right under the list, Markdown would continue the last holding's line with it.
+            text.Append(Invariant, $"\nTotal {Money(result.BankHoldings.Sum(h => h.Value ?? 0m))}\n");
         }
         return text.ToString().TrimEnd();
     }

@@ -14,6 +14,9 @@ public sealed class PlanCommand(PlanActionHandler handler) : IChatCommand
     public string Summary => "what a plan card's buttons do (use the buttons)";
     public int Order => 32;
 
+    /// <summary>The card's buttons send it (with the plan's hash); typed from memory it can only say "use the buttons".</summary>
+    public bool Listed => false;
+
     public async Task RunAsync(TurnContext turn, string argument, CancellationToken cancellationToken)
     {
         var press = new ActionInvoke(Name, new Dictionary<string, string> { [ActionInvoke.ArgumentsKey] = argument });

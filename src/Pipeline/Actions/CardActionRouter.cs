@@ -36,11 +36,15 @@ public sealed partial class CardActionRouter(
     /// <summary>Puts a result into a turn: what typed commands that mirror a button (<c>/plan approve …</c>) also use.</summary>
     public static void Apply(TurnContext turn, CardActionResult result)
     {
-        turn.Reply(result.Message);
         if (result.Redraw is { } redraw)
         {
+            // The card, redrawn in place, shows the outcome: it is the one record on screen, and the thread's history
+            // keeps the outcome's words (a second message saying the same would only repeat the card).
+            turn.Record(result.Message);
             turn.Update(redraw.CardMessageId, CardMarkdown.Render(redraw.Card), redraw.Card);
+            return;
         }
+        turn.Reply(result.Message);
     }
 
     /// <summary>

@@ -27,10 +27,14 @@ public class WebChatTradePlanTests(BotAppFactory app) : IClassFixture<BotAppFact
         await PressAsync("approve-1");
         var replies = await Eventually.GetAsync(() => client.ActivitiesAsync(),
             all => all.Count(a => a.GetProperty("id").GetString() == cardActivity.GetProperty("id").GetString()) == 2, "the card to be replaced");
-        var outcome = replies.Where(a => a.GetProperty("from").GetProperty("role").GetString() == "bot" && a.TryGetProperty("text", out _)).Last();
-        Assert.Contains("paper", outcome.GetProperty("text").GetString(), StringComparison.Ordinal);
         var replaced = replies.Last(a => a.GetProperty("id").GetString() == cardActivity.GetProperty("id").GetString());
         Assert.False(Card(replaced).TryGetProperty("actions", out _));
+        // The redrawn card says the outcome; no second message repeats it (the thread's history keeps its words).
+        Assert.Contains("at the paper broker (paper, no real money)", Card(replaced).GetRawText(), StringComparison.Ordinal);
+        Assert.DoesNotContain(replies, a => a.GetProperty("from").GetProperty("role").GetString() == "bot"
+            && a.TryGetProperty("text", out var text) && text.GetString()?.Contains("paper", StringComparison.Ordinal) == true);
+        Assert.Equal(1, await app.Database.CountAsync(
+            "SELECT count(*) FROM thread_events WHERE role = 'assistant' AND content->>'text' LIKE '%at the paper broker (paper, no real money)%'"));
         Assert.Equal(cardActivity.GetProperty("timestamp").GetString(), replaced.GetProperty("timestamp").GetString());
 
         await PressAsync("approve-2");
