@@ -89,7 +89,7 @@ public sealed partial class WebChatBrowserTests
             await Expect(chat.Threads).ToHaveCountAsync(3);
 
             // Archive: out of the list, into the archive, and back.
-            await chat.Thread("Dividends").First.ClickAsync();
+            await chat.Threads.Filter(new() { HasTextRegex = new Regex("^Dividends") }).First.ClickAsync();
             await Expect(page.GetByTestId("chat-title")).ToHaveTextAsync("Dividends");
             await OpenThreadMenuAsync(page);
             await page.GetByTestId("archive-thread").ClickAsync();

@@ -209,6 +209,12 @@ public sealed class ThreadHomeTests(PeopleFactory host) : IClassFixture<PeopleFa
         var after = await OkJsonAsync(await alice.GetAsync($"/api/threads/{thread}"));
         Assert.Equal("telegram", after.GetProperty("channel").GetString());
         Assert.Equal(chat.ConversationId, after.GetProperty("directLineConversationId").GetString());
+        // Outside that web conversation: the Telegram turn alone (Web Chat replays the web one from its transcript).
+        var outside = (await OkJsonAsync(await alice.GetAsync($"/api/threads/{thread}/events?outside={chat.ConversationId}"))).EnumerateArray().ToList();
+        Assert.Equal(["/quote MSFT"], outside.Where(e => e.GetProperty("role").GetString() == "user").Select(e => e.GetProperty("text").GetString()));
+        Assert.Equal(2, outside.Count);
+        var pagedOutside = (await OkJsonAsync(await alice.GetAsync($"/api/threads/{thread}/events?outside={chat.ConversationId}&after={events[0].GetProperty("id").GetGuid()}"))).EnumerateArray().ToList();
+        Assert.Single(pagedOutside);
         // Opening it again gives the same web conversation; the Telegram chat still points at its thread.
         Assert.Equal(chat.ConversationId, (await ContinueAsync(alice, thread)).ConversationId);
         Assert.Equal(thread, await host.Database.ScalarAsync<Guid>("SELECT current_thread_id FROM conversations WHERE channel = 'telegram' AND address = $1", telegramUser));

@@ -292,13 +292,16 @@ public static class ThreadsEndpoints
     }
 
     private static async Task<Results<Ok<List<EventDto>>, NotFound>> EventsAsync(
-        Guid id, HttpContext context, WebCallers callers, ThreadQueries queries, CancellationToken cancellationToken, Guid? after = null, int limit = 500)
+        Guid id, HttpContext context, WebCallers callers, ThreadQueries queries, CancellationToken cancellationToken, Guid? after = null, int limit = 500,
+        string? outside = null)
     {
         if (await OwnerOfThreadAsync(id, context, callers, queries, cancellationToken) is null)
         {
             return TypedResults.NotFound();
         }
-        var events = await queries.EventsAsync(id, after, Math.Clamp(limit, 1, 1000), cancellationToken);
+        // outside=CONVERSATION: only the events Web Chat will not replay from that Direct Line conversation's transcript
+        // (those of turns that came from elsewhere: a scheduled run, a fork's copied history, another channel).
+        var events = await queries.EventsAsync(id, after, Math.Clamp(limit, 1, 1000), cancellationToken, outside);
         return TypedResults.Ok(events.Select(ToDto).ToList());
     }
 

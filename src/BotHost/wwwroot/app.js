@@ -753,9 +753,27 @@
       item.append(card);
     } else {
       const text = event.text ?? `Pressed “${event.action?.name ?? 'a button'}”`;
-      item.append(element('p', 'history-text', text));
+      const paragraph = element('p', 'history-text');
+      paragraph.append(...inlineMarkdown(text));
+      item.append(paragraph);
     }
     return item;
+  }
+
+  // The bot's Markdown as Web Chat shows it, for the few inline forms its replies use (**bold**, _italic_, `code`), built
+  // as DOM nodes from text: nothing in a message is ever parsed as HTML.
+  function inlineMarkdown(text) {
+    const nodes = [];
+    const pattern = /\*\*([^*]+)\*\*|(?<![\w])_([^_]+)_(?![\w])|`([^`]+)`/g;
+    let at = 0;
+    for (const match of text.matchAll(pattern)) {
+      if (match.index > at) nodes.push(document.createTextNode(text.slice(at, match.index)));
+      const [tag, inner] = match[1] !== undefined ? ['strong', match[1]] : match[2] !== undefined ? ['em', match[2]] : ['code', match[3]];
+      nodes.push(element(tag, null, inner));
+      at = match.index + match[0].length;
+    }
+    if (at < text.length) nodes.push(document.createTextNode(text.slice(at)));
+    return nodes;
   }
 
   async function openThread(threadId, force = false) {
@@ -773,7 +791,16 @@
     }
     try {
       const session = await request('POST', threadUrl(thread.id, '/directline'));
-      if (navigation === state.navigation) showChat(session.token, session.conversationId, thread.id, true);
+      // What Web Chat will not replay from this conversation's transcript (a scheduled run's messages, a fork's copied
+      // history, turns from another conversation) is shown above it.
+      const earlier = await request('GET', threadUrl(thread.id, `/events?outside=${encodeURIComponent(session.conversationId)}`));
+      if (navigation !== state.navigation) return;
+      const keep = earlier.some((e) => (e.role === 'user' || e.role === 'assistant') && (e.text || e.action || e.card));
+      if (keep) {
+        fillHistory(thread, earlier);
+        ui.historyNote.textContent = 'Earlier in this thread:';
+      }
+      showChat(session.token, session.conversationId, thread.id, true, keep);
     } catch (error) {
       if (navigation === state.navigation) showNotice(`Could not open “${thread.title}”: ${error.message}`, 'Try again', () => openThread(threadId, true));
     }
@@ -787,7 +814,10 @@
     ui.continueHere.disabled = true;
     try {
       const session = await request('POST', threadUrl(thread.id, '/directline'));
+      // Turns already continued here come back in Web Chat's transcript: the history above keeps the rest.
+      const earlier = await request('GET', threadUrl(thread.id, `/events?outside=${encodeURIComponent(session.conversationId)}`));
       if (navigation === state.navigation) {
+        fillHistory(thread, earlier);
         showChat(session.token, session.conversationId, thread.id, true, true);
         focusSendBox();
       }

@@ -106,23 +106,31 @@ public sealed partial class ThreadQueries(NpgsqlDataSource dataSource)
     /// thread, pages from the start); the keyset (created_at, id) keeps every page on the (thread_id, created_at)
     /// index however deep it is, with no gap or repeat when events share a timestamp.
     /// </summary>
-    public async Task<IReadOnlyList<ThreadEventView>> EventsAsync(Guid threadId, Guid? after, int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ThreadEventView>> EventsAsync(Guid threadId, Guid? after, int limit, CancellationToken cancellationToken, string? outsideWebConversation = null)
     {
+        // Events of turns recorded from the web conversation <outsideWebConversation> are left out, when it is given.
+        const string Outside = """
+
+                AND ($4::text IS NULL OR NOT EXISTS (
+                    SELECT 1 FROM inbox i JOIN conversations c ON c.id = i.conversation_id
+                     WHERE (i.id = e.turn_id OR (i.thread_id = e.thread_id AND i.thread_event_id = e.id))
+                       AND c.channel = 'web' AND c.address = $4))
+            """;
         await using var command = dataSource.CreateCommand(after is null
-            ? EventViewColumns + " WHERE e.thread_id = $1 ORDER BY e.created_at, e.id LIMIT $2"
+            ? EventViewColumns + " WHERE e.thread_id = $1 AND $3::uuid IS NULL" + Outside + " ORDER BY e.created_at, e.id LIMIT $2"
             : EventViewColumns + """
 
               WHERE e.thread_id = $1
                 AND (e.created_at, e.id) > (SELECT COALESCE(a.created_at, '-infinity'), COALESCE(a.id, '00000000-0000-0000-0000-000000000000')
                                             FROM (VALUES (1)) AS one (x) LEFT JOIN thread_events a ON a.id = $3 AND a.thread_id = $1)
+              """ + Outside + """
+
               ORDER BY e.created_at, e.id LIMIT $2
               """);
         command.Parameters.Add(new() { Value = threadId });
         command.Parameters.Add(new() { Value = limit });
-        if (after is { } afterId)
-        {
-            command.Parameters.Add(new() { Value = afterId });
-        }
+        command.Parameters.Add(new() { Value = (object?)after ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        command.Parameters.Add(new() { Value = (object?)outsideWebConversation ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         var events = new List<ThreadEventView>(Math.Min(limit, 1_000));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
