@@ -89,6 +89,8 @@
     more: byTestId('threads-more'),
     schedules: byTestId('schedules'),
     scheduleList: byTestId('schedule-list'),
+    strategies: byTestId('strategies'),
+    strategyList: byTestId('strategy-list'),
     showArchived: byTestId('show-archived'),
     newThread: byTestId('new-thread'),
     title: byTestId('chat-title'),
@@ -449,6 +451,7 @@
         }
       } while (refreshAgain);
       refreshSchedules();
+      refreshStrategies();
     } catch (error) {
       console.warn('Refreshing the threads failed; the next poll tries again.', error);
     } finally {
@@ -542,6 +545,61 @@
     });
     if (openSchedules.has(group.scheduleId)) details.open = true;
     return details;
+  }
+
+  let renderedStrategies = '';
+
+  // The person's alerts, recurring buys and rebalancing, with their state and last outcome (read-only: the chat's
+  // /strategies has the buttons). An instruction whose firing opened a thread links to it.
+  async function refreshStrategies() {
+    let strategies;
+    try {
+      strategies = await request('GET', '/api/strategies');
+    } catch (error) {
+      console.warn('Could not load the standing instructions.', error);
+      return;
+    }
+    if (!Array.isArray(strategies)) return;
+    const signature = JSON.stringify(strategies);
+    if (signature === renderedStrategies) return;
+    renderedStrategies = signature;
+    ui.strategyList.replaceChildren(...strategies.map(strategyItem));
+    ui.strategies.hidden = strategies.length === 0;
+  }
+
+  function strategyItem(strategy) {
+    const item = element('li', 'strategy');
+    item.dataset.testid = 'strategy-item';
+    item.append(element('span', 'thread-title', strategy.title));
+    const meta = element('span', 'thread-meta');
+    const status = element('span', 'strategy-state', strategy.state);
+    status.dataset.testid = 'strategy-state';
+    meta.append(status);
+    if (strategy.lastOutcome) {
+      const outcome = element('span', 'schedule-outcome', strategy.lastOutcome);
+      outcome.dataset.testid = 'strategy-outcome';
+      if (/^failed/i.test(strategy.lastOutcome)) outcome.classList.add('failed');
+      meta.append(outcome);
+    }
+    if (strategy.nextEvaluation) meta.append(timeElement('thread-time', strategy.nextEvaluation, `next ${new Date(strategy.nextEvaluation).toLocaleString()}`));
+    item.append(meta);
+    if (strategy.lastThreadId) {
+      const open = element('button', 'button button-quiet strategy-open', 'Open its last report');
+      open.type = 'button';
+      open.addEventListener('click', async () => {
+        if (!findThread(strategy.lastThreadId)) {
+          try {
+            state.known.set(strategy.lastThreadId, await request('GET', threadUrl(strategy.lastThreadId)));
+          } catch (error) {
+            showNotice(`Could not open the report: ${error.message}`);
+            return;
+          }
+        }
+        openThread(strategy.lastThreadId, true);
+      });
+      item.append(open);
+    }
+    return item;
   }
 
   async function loadRuns(scheduleId, list, before) {
@@ -1113,6 +1171,7 @@
     }
     renderThreads();
     refreshSchedules();
+    refreshStrategies();
 
     if (hasWebChat) {
       const last = recall();
