@@ -99,6 +99,7 @@ public static class BotHostExtensions
         app.MapThreadsApi();
         app.MapStrategiesApi();
         app.MapPlaidLink();
+        app.MapStatusApi();
         app.MapBotTelemetry();
         return app;
     }
