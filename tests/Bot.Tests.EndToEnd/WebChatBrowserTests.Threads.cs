@@ -119,42 +119,54 @@ public sealed partial class WebChatBrowserTests
     }
 
     [Fact]
-    public async Task A_thread_of_another_channel_is_continued_on_the_web_in_the_same_thread()
+    public async Task A_thread_that_began_in_Telegram_is_shown_with_its_card_and_continued_on_the_web_in_the_same_thread()
     {
+        const string token = "123456:TEST-token_for-web-home";
+        const long chatId = 7171;
+        await using var telegram = await TelegramTestServer.StartAsync();
         await using var database = await TestDatabase.CreateAsync();
-        await using var host = await BotHostProcess.StartAsync(database.ConnectionString);
+        await using var host = await BotHostProcess.StartAsync(database.ConnectionString, new Dictionary<string, string>
+        {
+            ["Pipeline:PollSeconds"] = "0.2",
+            ["Telegram:BotToken"] = token,
+            ["Telegram:ApiBaseUrl"] = telegram.ApiBaseUrl,
+        });
         await using var browser = await BrowserPage.OpenAsync(host);
+
+        // In Telegram (telegram-test-api): a question, then a trade plan declined with its button.
+        await telegram.SendMessageAsync(token, chatId, "When is my rent due?");
+        await Eventually.GetAsync(() => telegram.BotMessagesAsync(token, chatId), m => m.Count >= 1, "the answer in Telegram");
+        await telegram.SendCommandAsync(token, chatId, "/buy 2 AAPL limit 150");
+        var card = (await Eventually.GetAsync(() => telegram.BotMessagesAsync(token, chatId), m => m.Count >= 2, "the plan card in Telegram"))[1];
+        var decline = card.Message.GetProperty("reply_markup").GetProperty("inline_keyboard").EnumerateArray().SelectMany(r => r.EnumerateArray())
+            .Single(b => b.GetProperty("text").GetString() == "Decline").GetProperty("callback_data").GetString()!;
+        await telegram.SendCallbackAsync(token, chatId, card.MessageId, decline);
+        await Eventually.GetAsync(() => database.CountAsync("SELECT count(*) FROM trade_plans WHERE status = 'Declined'"), n => n == 1, "the declined plan");
+        var threadId = await database.ScalarAsync<Guid>(
+            "SELECT t.id FROM threads t JOIN conversations c ON c.id = t.conversation_id WHERE c.channel = 'telegram' ORDER BY t.created_at LIMIT 1");
 
         await browser.RunAsync(output, async page =>
         {
+            // The web chat's owner and the Telegram account become one person (/connect in the web, the code from Telegram).
             await page.GotoAsync("/");
             var chat = new ChatPage(page);
-            await chat.SendAsync("hello there");
-            await Expect(chat.Transcript.GetByText(CommandsOnlyReply())).ToBeVisibleAsync();
-            var threadId = await database.ScalarAsync<Guid>(
-                """
-                WITH owner AS (
-                    SELECT user_id FROM channel_identities WHERE channel = 'web' AND platform_user_id = 'owner'),
-                conversation AS (
-                    INSERT INTO conversations (id, channel, address, created_at)
-                    VALUES (gen_random_uuid(), 'telegram', '434343', now()) RETURNING id),
-                thread AS (
-                    INSERT INTO threads (id, user_id, conversation_id, title, status, created_at, updated_at)
-                    SELECT gen_random_uuid(), owner.user_id, conversation.id, 'Rent in April', 'Active', now(), now()
-                    FROM owner, conversation RETURNING id),
-                events AS (
-                    INSERT INTO thread_events (id, thread_id, role, content, created_at)
-                    SELECT gen_random_uuid(), thread.id, 'user', '{"text": "When is my rent due?"}'::jsonb, now() FROM thread)
-                SELECT id FROM thread
-                """);
+            await chat.SendAsync("/connect");
+            await Expect(chat.Transcript.Locator("code").GetByText(ConnectCode())).ToBeVisibleAsync();
+            var code = ConnectCode().Match(await chat.Transcript.InnerTextAsync()).Value;
+            await telegram.SendCommandAsync(token, chatId, "/connect " + code);
+            await Eventually.GetAsync(() => database.CountAsync("SELECT count(*) FROM users"), n => n == 1, "the accounts joined");
 
-            var telegram = chat.Thread("Rent in April");
-            await telegram.ClickAsync();
+            // The Telegram thread is in the sidebar with its badge; its history shows the card in its final state.
+            await page.ReloadAsync();
+            var fromTelegram = chat.Threads.Filter(new() { Has = page.GetByText("Telegram", new() { Exact = true }) }).First;
+            await fromTelegram.ClickAsync();
             await Expect(page.GetByTestId("history").GetByText("When is my rent due?")).ToBeVisibleAsync();
+            await Expect(page.GetByTestId("history-card-status")).ToHaveTextAsync("Declined");
+
+            // Continued here: the web's turn joins the same thread.
             await page.GetByTestId("continue-here").ClickAsync();
             await chat.SendAsync("/help");
             await Expect(chat.Transcript.GetByText("What I can do", new() { Exact = true })).ToBeVisibleAsync();
-            // The turn joined the Telegram thread: the same history, now with the web's message and its answer.
             await Eventually.GetAsync(() => database.CountAsync("SELECT count(*) FROM thread_events WHERE thread_id = $1 AND content->>'text' = '/help'", threadId),
                 n => n == 1, "the web turn in the Telegram thread");
             await Expect(page.GetByTestId("history").GetByText("When is my rent due?")).ToBeVisibleAsync();
