@@ -17,6 +17,7 @@ public class DirectLineTests(BotAppFactory app) : IClassFixture<BotAppFactory>
 
         var reply = Assert.Single(await client.WaitForBotRepliesAsync(1));
         Assert.Contains("What I can do", reply.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith("I am running without a language model, so I answer commands, not free text.", reply.GetProperty("text").GetString(), StringComparison.Ordinal);
 
         var replyId = reply.GetProperty("id").GetString()!;
         // The reply reaches the client first; its outbox row is marked sent when the sender records its batch.

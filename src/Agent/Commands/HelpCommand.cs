@@ -3,11 +3,13 @@ using System.Text;
 using Bot.Pipeline.Model;
 using Bot.Pipeline.Threads;
 using Bot.Pipeline;
+using Bot.Agent.Llm;
+using Microsoft.Extensions.Options;
 
 namespace Bot.Agent.Commands;
 
 /// <summary>Lists every registered command (resolved when run: the list includes this command itself).</summary>
-public sealed class HelpCommand(IServiceProvider services) : IChatCommand
+public sealed class HelpCommand(IServiceProvider services, IOptions<LlmOptions> llm) : IChatCommand
 {
     public string Name => "/help";
     public string Usage => "/help";
@@ -22,7 +24,9 @@ public sealed class HelpCommand(IServiceProvider services) : IChatCommand
         {
             builder.Append(CultureInfo.InvariantCulture, $"- `{command.Usage}` {command.Summary}\n");
         }
-        builder.Append("\nI am running without a language model, so I answer commands, not free text.");
+        builder.Append(llm.Value.Enabled
+            ? "\nAnything else you write goes to the language model: ask in your own words."
+            : "\nI am running without a language model, so I answer commands, not free text.");
         turn.Reply(builder.ToString());
         return Task.CompletedTask;
     }

@@ -63,7 +63,9 @@ public class LlmUsageTests(LlmUsageTests.BudgetHost host) : IClassFixture<LlmUsa
         Assert.StartsWith("You have used today's allowance of the language model (1,100 tokens)", refused, StringComparison.Ordinal);
         Assert.Equal(calls, server.Requests.Count);
         await client.SendAsync("/help");
-        Assert.Contains("/usage", (await client.WaitForBotRepliesAsync(4))[3].GetProperty("text").GetString(), StringComparison.Ordinal);
+        var help = (await client.WaitForBotRepliesAsync(4))[3].GetProperty("text").GetString()!;
+        Assert.Contains("/usage", help, StringComparison.Ordinal);
+        Assert.EndsWith("Anything else you write goes to the language model: ask in your own words.", help, StringComparison.Ordinal);
         Assert.Equal(3, await db.CountAsync("SELECT count(*) FROM llm_usage"));
     }
 }
