@@ -58,7 +58,11 @@ public static partial class TelemetryExtensions
             builder.Logging.AddJsonConsole(json => json.IncludeScopes = true);
         }
         builder.Services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section);
-        builder.Services.AddHostedService<PipelineGauges>();
+        if (settings.Prometheus || settings.OtlpEndpoint is { Length: > 0 })
+        {
+            // The backlog gauges read the database every 15 s: only when something collects them.
+            builder.Services.AddHostedService<PipelineGauges>();
+        }
 
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(settings.ServiceName, serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId))

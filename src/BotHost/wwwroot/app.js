@@ -834,6 +834,12 @@
     return nodes;
   }
 
+  // What Web Chat will not replay from this conversation's transcript (a scheduled run's messages, a fork's copied
+  // history, turns from another channel): the history shown above it.
+  function eventsOutside(thread, conversationId) {
+    return request('GET', threadUrl(thread.id, `/events?outside=${encodeURIComponent(conversationId)}`));
+  }
+
   async function openThread(threadId, force = false) {
     const thread = findThread(threadId);
     if (!thread || (!force && currentThread()?.id === thread.id)) {
@@ -849,9 +855,7 @@
     }
     try {
       const session = await request('POST', threadUrl(thread.id, '/directline'));
-      // What Web Chat will not replay from this conversation's transcript (a scheduled run's messages, a fork's copied
-      // history, turns from another conversation) is shown above it.
-      const earlier = await request('GET', threadUrl(thread.id, `/events?outside=${encodeURIComponent(session.conversationId)}`));
+      const earlier = await eventsOutside(thread, session.conversationId);
       if (navigation !== state.navigation) return;
       const keep = earlier.some((e) => (e.role === 'user' || e.role === 'assistant') && (e.text || e.action || e.card));
       if (keep) {
@@ -872,8 +876,7 @@
     ui.continueHere.disabled = true;
     try {
       const session = await request('POST', threadUrl(thread.id, '/directline'));
-      // Turns already continued here come back in Web Chat's transcript: the history above keeps the rest.
-      const earlier = await request('GET', threadUrl(thread.id, `/events?outside=${encodeURIComponent(session.conversationId)}`));
+      const earlier = await eventsOutside(thread, session.conversationId);
       if (navigation === state.navigation) {
         fillHistory(thread, earlier);
         showChat(session.token, session.conversationId, thread.id, true, true);

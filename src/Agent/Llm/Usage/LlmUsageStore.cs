@@ -62,19 +62,24 @@ public sealed class LlmUsageStore(NpgsqlDataSource dataSource)
         return (reader.GetInt64(0), reader.IsDBNull(1) ? 0 : reader.GetInt64(1));
     }
 
-    /// <summary>The person's calls since <paramref name="since"/>.</summary>
-    public async Task<Totals> PersonSinceAsync(Guid userId, DateTimeOffset since, CancellationToken cancellationToken)
+    /// <summary>The person's calls today and this month (UTC), in one pass over this month's rows.</summary>
+    public async Task<(Totals Today, Totals Month)> PersonTotalsAsync(Guid userId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             """
-            SELECT COALESCE(sum(input_tokens), 0)::bigint, COALESCE(sum(output_tokens), 0)::bigint,
+            SELECT COALESCE(sum(input_tokens) FILTER (WHERE created_at >= $3), 0)::bigint, COALESCE(sum(output_tokens) FILTER (WHERE created_at >= $3), 0)::bigint,
+                   COALESCE(sum(cost_usd) FILTER (WHERE created_at >= $3), 0), (count(*) FILTER (WHERE created_at >= $3))::int,
+                   (count(*) FILTER (WHERE created_at >= $3 AND cost_usd IS NULL))::int,
+                   COALESCE(sum(input_tokens), 0)::bigint, COALESCE(sum(output_tokens), 0)::bigint,
                    COALESCE(sum(cost_usd), 0), count(*)::int, (count(*) - count(cost_usd))::int
               FROM llm_usage WHERE user_id = $1 AND created_at >= $2
             """);
         command.Parameters.Add(new() { Value = userId });
-        command.Parameters.Add(new() { Value = since });
+        command.Parameters.Add(new() { Value = new DateTimeOffset(Month(now).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) });
+        command.Parameters.Add(new() { Value = DayStart(now) });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        return new Totals(reader.GetInt64(0), reader.GetInt64(1), reader.GetDecimal(2), reader.GetInt32(3), reader.GetInt32(4));
+        return (new Totals(reader.GetInt64(0), reader.GetInt64(1), reader.GetDecimal(2), reader.GetInt32(3), reader.GetInt32(4)),
+                new Totals(reader.GetInt64(5), reader.GetInt64(6), reader.GetDecimal(7), reader.GetInt32(8), reader.GetInt32(9)));
     }
 }

@@ -24,8 +24,7 @@ public sealed class UsageCommand(LlmUsageStore usage, IOptions<LlmOptions> optio
         }
         var settings = options.Value;
         var now = clock.GetUtcNow();
-        var today = await usage.PersonSinceAsync(turn.UserId, LlmUsageStore.DayStart(now), cancellationToken);
-        var month = await usage.PersonSinceAsync(turn.UserId, new DateTimeOffset(LlmUsageStore.Month(now).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero), cancellationToken);
+        var (today, month) = await usage.PersonTotalsAsync(turn.UserId, now, cancellationToken);
         var text = new StringBuilder("**Your language-model usage**\n\n");
         if (!settings.Enabled)
         {
