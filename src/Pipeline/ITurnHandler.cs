@@ -7,4 +7,12 @@ namespace Bot.Pipeline;
 public interface ITurnHandler
 {
     Task HandleAsync(TurnContext turn, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// True when the turn for <paramref name="message"/> reads nothing that the thread's earlier turns commit (their
+    /// events and replies, the thread's title, the conversation's current thread), so it may run while they are still
+    /// being committed. It still runs after them, and is committed only after them. False unless a handler knows better:
+    /// a turn that reads the thread's history (a model's prompt) must see the turn before it.
+    /// </summary>
+    bool MayRunAhead(IncomingMessage message) => false;
 }

@@ -22,6 +22,13 @@ public sealed class PipelineOptions
     [Range(1, 1000)]
     public int TurnsPerThread { get; set; } = 32;
 
+    /// <summary>
+    /// Whether a thread's next turn may run while the turn before it is being committed, when its handler says it reads
+    /// nothing earlier turns commit (<see cref="ITurnHandler.MayRunAhead"/>). On by default; off runs every turn after
+    /// the previous one's commit (for comparison in the benches).
+    /// </summary>
+    public bool RunAhead { get; set; } = true;
+
     /// <summary>Outbox rows claimed per conversation at once (sent in order, one after the other).</summary>
     [Range(1, 1000)]
     public int SendsPerConversation { get; set; } = 32;

@@ -5,8 +5,12 @@ using Npgsql;
 
 namespace Bot.Pipeline;
 
-/// <summary>One finished turn, as an item of <c>commit_turns</c> (migration 0010), waiting for its commit.</summary>
-internal sealed record TurnCommit(Guid InboxId, ReadOnlyMemory<byte> Item, bool QueuesOutgoing);
+/// <summary>
+/// One finished turn, as an item of <c>commit_turns</c> (migration 0010), waiting for its commit. <paramref name="After"/>
+/// is the commit of the same thread's turn before it when this turn ran ahead of that commit: this one is committed only
+/// if that one was, never instead of it and never before it.
+/// </summary>
+internal sealed record TurnCommit(Guid InboxId, ReadOnlyMemory<byte> Item, bool QueuesOutgoing, Task<bool>? After = null);
 
 /// <summary>
 /// Step 7 of the message flow (docs/architecture.md), shared by every turn in the process: turns that finish together
@@ -106,6 +110,11 @@ public sealed partial class TurnCommitter(
 
     private async Task WriteAsync(List<Pending> batch)
     {
+        batch = AfterTheirPredecessors(batch);
+        if (batch.Count == 0)
+        {
+            return;
+        }
         try
         {
             var committed = await WriteBatchAsync(batch);
@@ -127,6 +136,32 @@ public sealed partial class TurnCommitter(
         {
             batch[0].Completion.TrySetException(exception);
         }
+    }
+
+    /// <summary>
+    /// Drops (as not committed) every turn whose predecessor in its thread was not committed. A predecessor is either
+    /// already decided (it rode in an earlier batch: batches are written one after the other, and a failed batch is
+    /// retried turn by turn, in order) or earlier in this same batch, where the per-turn guard gives both the same answer
+    /// (the same thread, lease, owner and person), so the one transaction commits both or neither.
+    /// </summary>
+    private static List<Pending> AfterTheirPredecessors(List<Pending> batch)
+    {
+        List<Pending>? kept = null;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var after = batch[i].Commit.After;
+            var refused = after is { IsCompleted: true } && !(after.IsCompletedSuccessfully && after.Result);
+            if (refused)
+            {
+                kept ??= batch[..i];
+                batch[i].Completion.TrySetResult(false);
+            }
+            else
+            {
+                kept?.Add(batch[i]);
+            }
+        }
+        return kept ?? batch;
     }
 
     private async Task<HashSet<Guid>> WriteBatchAsync(List<Pending> batch)

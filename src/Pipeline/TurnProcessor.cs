@@ -196,10 +196,15 @@ public sealed partial class TurnProcessor(
     }
 
     /// <summary>
-    /// Runs a claimed thread's turns in order, each committed before the next starts (a turn may read what the one
-    /// before it wrote). With <paramref name="releaseWithLastTurn"/>, the last turn's commit gives the lease back; if the
-    /// thread stops early (lease lost, shutdown, a failed commit) the lease is given back here, and the messages it did
-    /// not start are not counted as attempted. Returns false when the thread was let go early.
+    /// Runs a claimed thread's turns in order. A turn normally starts once the one before it is committed (it may read
+    /// what that one wrote); when the next message's handler says it reads nothing the earlier turns commit
+    /// (<see cref="ITurnHandler.MayRunAhead"/>) and the turn before it left nothing for after its commit, the next turn
+    /// runs while that commit is on its way, and its own commit is queued behind it: committed only if the earlier one
+    /// was, in the same group commit or a later one, never first. A busy conversation so pays one commit per batch of
+    /// turns instead of a round trip per turn. With <paramref name="releaseWithLastTurn"/>, the last turn's commit gives
+    /// the lease back; if the thread stops early (lease lost, shutdown, a failed commit) the lease is given back here, and
+    /// the messages it did not start, or that were refused only because a turn before them was, are not counted as
+    /// attempted. Returns false when the thread was let go early.
     /// </summary>
     internal async Task<bool> RunClaimedThreadAsync(ClaimedThread claimed, ThreadLeases leases, bool releaseWithLastTurn, CancellationToken stoppingToken)
     {
@@ -207,9 +212,27 @@ public sealed partial class TurnProcessor(
         var token = leases.Track(threadId);
         var started = 0;
         var released = false;
+        var inFlight = new Queue<RunningTurn>();
+        var notAttempted = new List<Guid>();
+        var messages = new IncomingMessage?[claimed.Turns.Count];
+        var floor = DateTimeOffset.MinValue;
+
+        CancellationToken OnCommitted(RunningTurn turn)
+        {
+            if (turn.Release)
+            {
+                // The lease went back with the commit: nothing more to renew, and the turn's after-commit work must not
+                // be cancelled for it.
+                released = true;
+                leases.Untrack(threadId);
+                return stoppingToken;
+            }
+            return token;
+        }
+
         try
         {
-            foreach (var turn in claimed.Turns)
+            for (var i = 0; i < claimed.Turns.Count; i++)
             {
                 if (token.IsCancellationRequested)
                 {
@@ -217,20 +240,28 @@ public sealed partial class TurnProcessor(
                 }
                 started++;
                 var last = releaseWithLastTurn && started == claimed.Turns.Count;
-                var committed = await RunTurnAsync(claimed, turn, leases.Owner, last, onCommitted: () =>
+                messages[i] ??= BotJson.Deserialize<IncomingMessage>(claimed.Turns[i].Item.Payload);
+                var running = await StartTurnAsync(claimed, claimed.Turns[i], messages[i]!, leases.Owner, last, inFlight.LastOrDefault()?.Commit, floor, token);
+                floor = running.LastAt;
+                inFlight.Enqueue(running);
+
+                if (i + 1 < claimed.Turns.Count && settings.RunAhead && running.LeavesNothingForLater && claimed.Turns[i + 1].Resumed.Count == 0)
                 {
-                    if (last)
+                    var next = messages[i + 1] = BotJson.Deserialize<IncomingMessage>(claimed.Turns[i + 1].Item.Payload);
+                    if (next.Action is null && running.Scope.ServiceProvider.GetRequiredService<ITurnHandler>().MayRunAhead(next))
                     {
-                        // The lease went back with the commit: nothing more to renew, and the turn's after-commit work
-                        // must not be cancelled for it.
-                        released = true;
-                        leases.Untrack(threadId);
+                        continue;
                     }
-                    return last ? stoppingToken : token;
-                }, token);
-                if (!committed)
+                }
+                while (inFlight.TryDequeue(out var turn))
                 {
-                    return false;
+                    await using (turn)
+                    {
+                        if (!await CompleteTurnAsync(turn, OnCommitted(turn)))
+                        {
+                            return false;
+                        }
+                    }
                 }
             }
             return true;
@@ -242,10 +273,22 @@ public sealed partial class TurnProcessor(
         }
         finally
         {
+            // Turns whose commits are still queued are waited for before the lease goes back: behind a refused commit they
+            // are refused too (and were not really attempted); ahead of a turn that stopped, they may have committed.
+            while (inFlight.TryDequeue(out var turn))
+            {
+                await using (turn)
+                {
+                    if (!await CompleteTurnAsync(turn, OnCommitted(turn)))
+                    {
+                        notAttempted.Add(turn.Item.Id);
+                    }
+                }
+            }
             if (!released)
             {
                 leases.Untrack(threadId);
-                await ReleaseAsync(threadId, leases.Owner, claimed.Turns.Skip(started).Select(t => t.Item.Id).ToArray());
+                await ReleaseAsync(threadId, leases.Owner, [.. claimed.Turns.Skip(started).Select(t => t.Item.Id), .. notAttempted]);
             }
         }
     }
@@ -317,11 +360,40 @@ public sealed partial class TurnProcessor(
     }
 
     /// <summary>
-    /// Runs one turn and commits it, then runs its after-commit work (inside the turn's scope, whose services that work
-    /// may use) with the token <paramref name="onCommitted"/> returns; false when its guard refused the commit (the lease
-    /// was lost).
+    /// A turn whose handler has run and whose commit is queued: it keeps the turn's scope (its after-commit work may use
+    /// the scope's services) and span open until <see cref="CompleteTurnAsync"/> has seen the commit's outcome.
     /// </summary>
-    private async Task<bool> RunTurnAsync(ClaimedThread claimed, ClaimedTurn claimedTurn, string owner, bool release, Func<CancellationToken> onCommitted, CancellationToken cancellationToken)
+    private sealed class RunningTurn(InboxItem item, TurnContext turn, AsyncServiceScope scope, System.Diagnostics.Activity? activity, long startedAt) : IAsyncDisposable
+    {
+        public InboxItem Item { get; } = item;
+        public TurnContext Turn { get; } = turn;
+        public AsyncServiceScope Scope { get; } = scope;
+        public System.Diagnostics.Activity? Activity { get; } = activity;
+        public long StartedAt { get; } = startedAt;
+        public required Task<bool> Commit { get; init; }
+        public required string? Error { get; init; }
+        public required bool Release { get; init; }
+        public required DateTimeOffset LastAt { get; init; }
+
+        /// <summary>
+        /// Whether the next turn may start before this one is committed: this one did not fail, asked for no new thread
+        /// and has no after-commit work (which the next turn could otherwise overtake).
+        /// </summary>
+        public bool LeavesNothingForLater => Error is null && !Turn.NewThreadRequested && Turn.AfterCommitWork.Count == 0;
+
+        public async ValueTask DisposeAsync()
+        {
+            Activity?.Dispose();
+            await Scope.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Runs one turn's handler and queues its commit behind <paramref name="after"/> (the commit of the thread's turn
+    /// before it, when this turn runs ahead of it). The events are stamped after <paramref name="notBefore"/>, the last
+    /// event of the turn before, so the thread keeps its order whatever the clock does.
+    /// </summary>
+    private async Task<RunningTurn> StartTurnAsync(ClaimedThread claimed, ClaimedTurn claimedTurn, IncomingMessage message, string owner, bool release, Task<bool>? after, DateTimeOffset notBefore, CancellationToken cancellationToken)
     {
         var (thread, conversation, _) = claimed;
         var (item, resumed) = claimedTurn;
@@ -332,65 +404,101 @@ public sealed partial class TurnProcessor(
             conversation = await ConversationAsync(item.ConversationId, cancellationToken);
         }
         var attempts = item.Attempts;
-        await using var scope = scopeFactory.CreateAsyncScope();
-        var message = BotJson.Deserialize<IncomingMessage>(item.Payload);
-        var turn = NewTurn(message, thread, conversation, item, owner, resumed);
-        using var activity = BotTelemetry.StartContinuing("bot.turn", message.TraceParent);
-        activity?.SetTag("bot.channel", item.Channel);
-        activity?.SetTag("bot.thread_id", thread.Id.ToString());
-        activity?.SetTag("bot.inbox_id", item.Id.ToString());
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var scope = scopeFactory.CreateAsyncScope();
+        var activity = BotTelemetry.StartContinuing("bot.turn", message.TraceParent);
+        try
+        {
+            var turn = NewTurn(message, thread, conversation, item, owner, resumed);
+            activity?.SetTag("bot.channel", item.Channel);
+            activity?.SetTag("bot.thread_id", thread.Id.ToString());
+            activity?.SetTag("bot.inbox_id", item.Id.ToString());
+            var startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
 
-        using var logScope = logger.BeginScope(new Dictionary<string, object>
-        {
-            ["Channel"] = item.Channel,
-            ["ConversationId"] = conversation.Id,
-            ["ThreadId"] = thread.Id,
-            ["InboxId"] = item.Id,
-        });
-
-        string? error = null;
-        if (attempts > settings.MaxTurnAttempts)
-        {
-            error = $"gave up after {settings.MaxTurnAttempts} attempts";
-            LogGaveUp(logger, item.Id, settings.MaxTurnAttempts);
-            turn.Reply("Sorry, I could not process that message after several tries. Please send it again.");
-        }
-        else
-        {
-            try
+            using var logScope = logger.BeginScope(new Dictionary<string, object>
             {
-                // A message over the text limit was not kept: say so (no agent reads a note). A button press goes to its
-                // action's handler; everything else to the agent.
-                if (message.OmittedTextLength is { } length)
+                ["Channel"] = item.Channel,
+                ["ConversationId"] = conversation.Id,
+                ["ThreadId"] = thread.Id,
+                ["InboxId"] = item.Id,
+            });
+
+            string? error = null;
+            if (attempts > settings.MaxTurnAttempts)
+            {
+                error = $"gave up after {settings.MaxTurnAttempts} attempts";
+                LogGaveUp(logger, item.Id, settings.MaxTurnAttempts);
+                turn.Reply("Sorry, I could not process that message after several tries. Please send it again.");
+            }
+            else
+            {
+                try
                 {
-                    turn.Reply(InboundChecks.TooLongReply(length, settings.MaxInboundCharacters));
+                    // A message over the text limit was not kept: say so (no agent reads a note). A button press goes to
+                    // its action's handler; everything else to the agent.
+                    if (message.OmittedTextLength is { } length)
+                    {
+                        turn.Reply(InboundChecks.TooLongReply(length, settings.MaxInboundCharacters));
+                    }
+                    else if (message.Action is { } action)
+                    {
+                        await scope.ServiceProvider.GetRequiredService<CardActionRouter>().HandleInTurnAsync(turn, action, cancellationToken);
+                    }
+                    else
+                    {
+                        await scope.ServiceProvider.GetRequiredService<ITurnHandler>().HandleAsync(turn, cancellationToken);
+                    }
                 }
-                else if (message.Action is { } action)
+                catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
-                    await scope.ServiceProvider.GetRequiredService<CardActionRouter>().HandleInTurnAsync(turn, action, cancellationToken);
-                }
-                else
-                {
-                    await scope.ServiceProvider.GetRequiredService<ITurnHandler>().HandleAsync(turn, cancellationToken);
+                    // One error boundary per turn: the user hears about it in plain words, the thread stays usable.
+                    error = exception.GetType().Name + ": " + exception.Message;
+                    LogTurnFailed(logger, exception, item.Id);
+                    turn = NewTurn(message, thread, conversation, item, owner, []);
+                    turn.Reply("Sorry, something went wrong on my side while handling that message. Your thread is intact; please try again.");
                 }
             }
-            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                // One error boundary per turn: the user hears about it in plain words, the thread stays usable.
-                error = exception.GetType().Name + ": " + exception.Message;
-                LogTurnFailed(logger, exception, item.Id);
-                turn = NewTurn(message, thread, conversation, item, owner, []);
-                turn.Reply("Sorry, something went wrong on my side while handling that message. Your thread is intact; please try again.");
-            }
-        }
 
-        cancellationToken.ThrowIfCancellationRequested();
-        var committed = await committer.CommitAsync(CommitItem(item, turn, owner, error, release));
-        var outcome = !committed ? "refused" : error is null ? "done" : "failed";
+            cancellationToken.ThrowIfCancellationRequested();
+            var (commit, lastAt) = CommitItem(item, turn, owner, error, release, notBefore, after);
+            return new RunningTurn(item, turn, scope, activity, startedAt)
+            {
+                Commit = committer.CommitAsync(commit),
+                Error = error,
+                Release = release,
+                LastAt = lastAt,
+            };
+        }
+        catch
+        {
+            activity?.Dispose();
+            await scope.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Waits for a started turn's commit, then runs its after-commit work (inside the turn's scope) with
+    /// <paramref name="afterCommitToken"/>; false when the commit was refused (the lease was lost, or a turn before it
+    /// was not committed) or failed.
+    /// </summary>
+    private async Task<bool> CompleteTurnAsync(RunningTurn running, CancellationToken afterCommitToken)
+    {
+        var (item, turn, activity) = (running.Item, running.Turn, running.Activity);
+        bool committed;
+        try
+        {
+            committed = await running.Commit;
+        }
+        catch (Exception exception) when (exception is NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            // The message stays pending and runs again; the turns queued behind it are refused with it.
+            LogCommitFailed(logger, exception, item.ThreadId);
+            committed = false;
+        }
+        var outcome = !committed ? "refused" : running.Error is null ? "done" : "failed";
         activity?.SetTag("bot.outcome", outcome);
-        BotTelemetry.TurnDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new("channel", item.Channel), new("outcome", outcome));
-        if (error is not null)
+        BotTelemetry.TurnDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(running.StartedAt).TotalSeconds, new("channel", item.Channel), new("outcome", outcome));
+        if (running.Error is not null)
         {
             activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error);
         }
@@ -400,7 +508,7 @@ public sealed partial class TurnProcessor(
             return false;
         }
         LogTurnDone(logger, item.Id, turn.Outgoing.Count);
-        await RunAfterCommitAsync(turn, onCommitted());
+        await RunAfterCommitAsync(turn, afterCommitToken);
         return true;
     }
 
@@ -472,9 +580,14 @@ public sealed partial class TurnProcessor(
     }
 
     /// <summary>The turn as an item of <c>commit_turns</c> (migration 0010): the guard, the inbox row's outcome, events, outbox rows.</summary>
-    private TurnCommit CommitItem(InboxItem item, TurnContext turn, string owner, string? error, bool release)
+    private (TurnCommit Commit, DateTimeOffset LastAt) CommitItem(InboxItem item, TurnContext turn, string owner, string? error, bool release, DateTimeOffset notBefore, Task<bool>? after)
     {
         var now = clock.GetUtcNow();
+        if (now <= notBefore)
+        {
+            now = notBefore.AddTicks(10);
+        }
+        var at = now;
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
         using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
         {
@@ -495,7 +608,6 @@ public sealed partial class TurnProcessor(
             }
             json.WriteBoolean("release", release);
             json.WriteStartArray("events");
-            var at = now;
             foreach (var (role, content) in turn.Events)
             {
                 // Strictly increasing timestamps keep a turn's events in order within the thread.
@@ -518,7 +630,7 @@ public sealed partial class TurnProcessor(
             }
             json.WriteEndObject();
         }
-        return new TurnCommit(item.Id, buffer.WrittenMemory, turn.Outgoing.Count > 0);
+        return (new TurnCommit(item.Id, buffer.WrittenMemory, turn.Outgoing.Count > 0, after), at);
     }
 
     /// <summary>
@@ -563,6 +675,9 @@ public sealed partial class TurnProcessor(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The commit of a turn on thread {ThreadId} was refused: the lease was lost, or the turn's person was joined into another while it ran; its message is still pending and runs again")]
     private static partial void LogCommitRefused(ILogger logger, Guid threadId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The commit of a turn on thread {ThreadId} failed; its message is still pending and runs again")]
+    private static partial void LogCommitFailed(ILogger logger, Exception exception, Guid threadId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Post-turn work on thread {ThreadId} failed; the reply was already committed")]
     private static partial void LogAfterCommitFailed(ILogger logger, Exception exception, Guid threadId);

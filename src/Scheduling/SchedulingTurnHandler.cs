@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Bot.Pipeline;
+using Bot.Pipeline.Model;
 
 namespace Bot.Scheduling;
 
@@ -11,6 +12,12 @@ namespace Bot.Scheduling;
 /// </summary>
 public sealed class SchedulingTurnHandler(ITurnHandler inner, ScheduleService schedules) : ITurnHandler
 {
+    /// <summary>
+    /// As the agent says. Remembering the zone before the turn is a write of its own, seen by the next turn either way;
+    /// a turn that announced paused schedules clears them after its commit, and the pipeline runs no turn ahead of such a turn.
+    /// </summary>
+    public bool MayRunAhead(IncomingMessage message) => inner.MayRunAhead(message);
+
     public async Task HandleAsync(TurnContext turn, CancellationToken cancellationToken)
     {
         if (turn.Message.ScheduleId is not null)

@@ -49,6 +49,20 @@ public sealed class CommandAgent(IEnumerable<IChatCommand> commands) : ITurnHand
         }
     }
 
+    /// <summary>
+    /// Free text (answered with the same hint), an unknown command and a command that reads none of the thread's earlier
+    /// turns may run while the turn before it is being committed.
+    /// </summary>
+    public bool MayRunAhead(IncomingMessage message)
+    {
+        var (command, _) = Split(message.Text?.Trim() ?? string.Empty);
+        if (command == "/start" || command == "help")
+        {
+            command = "/help";
+        }
+        return !command.StartsWith('/') || !byName.TryGetValue(command, out var handler) || handler.IndependentOfEarlierTurns;
+    }
+
     internal static (string Command, string Argument) Split(string text)
     {
         if (text.Length == 0)

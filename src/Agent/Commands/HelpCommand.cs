@@ -12,6 +12,8 @@ namespace Bot.Agent.Commands;
 public sealed class HelpCommand(IServiceProvider services, IOptions<LlmOptions> llm) : IChatCommand
 {
     public string Name => "/help";
+
+    public bool IndependentOfEarlierTurns => true;
     public string Usage => "/help";
     public string Summary => "shows this list";
     public int Order => 0;

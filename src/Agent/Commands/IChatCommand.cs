@@ -25,5 +25,12 @@ public interface IChatCommand
     /// </summary>
     bool Listed => true;
 
+    /// <summary>
+    /// True when the command reads nothing that the thread's earlier turns commit (their events and replies, the thread,
+    /// the conversation's current thread), so in a busy conversation it may run while the turn before it is being
+    /// committed (<see cref="ITurnHandler.MayRunAhead"/>). Off unless a command says so.
+    /// </summary>
+    bool IndependentOfEarlierTurns => false;
+
     Task RunAsync(TurnContext turn, string argument, CancellationToken cancellationToken);
 }

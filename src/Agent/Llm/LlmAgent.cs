@@ -51,6 +51,9 @@ public sealed class LlmAgent(
         }
     }
 
+    /// <summary>Only a command that may: free text goes to the model, whose prompt is the thread's history.</summary>
+    public bool MayRunAhead(IncomingMessage message) => CommandAgent.Handles(message) && commands.MayRunAhead(message);
+
     private async Task AnswerAsync(TurnContext turn, CancellationToken cancellationToken)
     {
         await live.TypingAsync(turn.Conversation, cancellationToken);

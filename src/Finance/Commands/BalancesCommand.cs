@@ -9,6 +9,8 @@ namespace Bot.Finance.Commands;
 public sealed class BalancesCommand(FinanceToolProvider tools) : FinanceCommand(tools)
 {
     public override string Name => "/balances";
+
+    public override bool IndependentOfEarlierTurns => true;
     public override string Usage => "/balances";
     public override string Summary => "shows your bank account balances";
     public override int Order => 20;

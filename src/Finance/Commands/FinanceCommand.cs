@@ -17,6 +17,9 @@ public abstract class FinanceCommand(FinanceToolProvider tools) : IChatCommand
     public abstract string Summary { get; }
     public virtual int Order => 20;
 
+    /// <summary>The read-only commands (quotes, balances, holdings, transactions) say true: they read the person's accounts only.</summary>
+    public virtual bool IndependentOfEarlierTurns => false;
+
     public abstract Task RunAsync(TurnContext turn, string argument, CancellationToken cancellationToken);
 
     protected async Task<object?> InvokeAsync(TurnContext turn, string tool, IDictionary<string, object?> arguments, CancellationToken cancellationToken)

@@ -9,6 +9,8 @@ namespace Bot.Finance.Commands;
 public sealed class PortfolioCommand(FinanceToolProvider tools) : FinanceCommand(tools)
 {
     public override string Name => "/portfolio";
+
+    public override bool IndependentOfEarlierTurns => true;
     public override string Usage => "/portfolio";
     public override string Summary => "shows your brokerage positions, cash and bank investment holdings";
     public override int Order => 22;

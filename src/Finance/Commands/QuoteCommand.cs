@@ -9,6 +9,8 @@ namespace Bot.Finance.Commands;
 public sealed class QuoteCommand(FinanceToolProvider tools) : FinanceCommand(tools)
 {
     public override string Name => "/quote";
+
+    public override bool IndependentOfEarlierTurns => true;
     public override string Usage => "/quote SYMBOL";
     public override string Summary => "shows a quote for a stock or ETF";
     public override int Order => 23;

@@ -9,6 +9,8 @@ namespace Bot.Finance.Commands;
 public sealed class TransactionsCommand(FinanceToolProvider tools) : FinanceCommand(tools)
 {
     public override string Name => "/transactions";
+
+    public override bool IndependentOfEarlierTurns => true;
     public override string Usage => "/transactions [30d|90d|this-month|last-month|2026-03] [category:NAME] [merchant:NAME]";
     public override string Summary => "lists your recent bank transactions, with totals per category";
     public override int Order => 21;
