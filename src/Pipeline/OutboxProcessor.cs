@@ -171,6 +171,7 @@ public sealed partial class OutboxProcessor(
     private async Task<List<Outcome>> SendRunAsync(List<Claimed> run, CancellationToken cancellationToken)
     {
         var outcomes = new List<Outcome>(run.Count);
+        var marked = new List<(Outcome Outcome, Task Written)>();
         var sentHere = new Dictionary<Guid, string>();
         var next = 0;
         try
@@ -181,10 +182,15 @@ public sealed partial class OutboxProcessor(
                 var (outcome, stop) = await SendOneAsync(row, sentHere, cancellationToken);
                 if (outcome is not null)
                 {
-                    outcomes.Add(outcome);
                     if (outcome.Status == OutboxStatus.Sent)
                     {
                         sentHere[row.Id] = outcome.PlatformMessageId!;
+                        // Recorded now, not with the run's other outcomes: see OutboxProcessor.Marks.cs.
+                        marked.Add((outcome, MarkSentAsync(outcome)));
+                    }
+                    else
+                    {
+                        outcomes.Add(outcome);
                     }
                 }
                 if (stop)
@@ -203,12 +209,14 @@ public sealed partial class OutboxProcessor(
             // The database failed mid-run: what was sent is recorded below; this row and the rest stay claimed and are
             // tried again when their lease expires (the platform may already have this one).
             LogRunFailed(logger, exception, run[next].ConversationId);
+            outcomes.AddRange(await UnwrittenAsync(marked));
             return outcomes;
         }
         for (; next < run.Count; next++)
         {
             outcomes.Add(new Outcome(run[next].Id, OutboxStatus.Pending, Unclaim: true));
         }
+        outcomes.AddRange(await UnwrittenAsync(marked));
         return outcomes;
     }
 

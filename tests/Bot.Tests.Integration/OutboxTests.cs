@@ -53,6 +53,36 @@ public class OutboxTests(OutboxFactory app) : IClassFixture<OutboxFactory>
     }
 
     [Fact]
+    public async Task A_delivered_row_is_recorded_as_sent_while_the_rest_of_its_run_is_still_being_sent()
+    {
+        // A killed sender re-sends (after the lease) only what it had not recorded: here the third send never returns
+        // while the test looks, and the first two are already recorded, so a crash now would repeat only the third.
+        var conversation = await ConversationAsync();
+        var third = new TaskCompletionSource<SendResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sends = 0;
+        app.Sender.Platform(conversation, (delivery, ct) =>
+            Interlocked.Increment(ref sends) == 3 ? third.Task.WaitAsync(ct) : Task.FromResult<SendResult>(new SendResult.Sent("p-" + delivery.OutboxId.ToString("N")[..8])));
+        var rows = new[] { await EnqueueAsync(conversation, "one"), await EnqueueAsync(conversation, "two"), await EnqueueAsync(conversation, "three") };
+
+        var sending = Processor.SendDueAsync(50, default);
+        try
+        {
+            await Support.Eventually.GetAsync(
+                () => app.Database.CountAsync("SELECT count(*) FROM outbox WHERE id = ANY($1) AND status = 'Sent'", rows[..2]),
+                n => n == 2, "the first two rows recorded as sent while the third is being sent");
+            Assert.Equal("Pending", await StatusAsync(rows[2]));
+            Assert.False(sending.IsCompleted);
+        }
+        finally
+        {
+            third.TrySetResult(new SendResult.Sent("p-third"));
+            await sending;
+        }
+        Assert.Equal("Sent", await StatusAsync(rows[2]));
+        Assert.All(rows, row => Assert.Equal(1, DeliveriesOf(row)));
+    }
+
+    [Fact]
     public async Task Retry_after_is_honoured_and_later_rows_of_the_conversation_wait()
     {
         var conversation = await ConversationAsync();
