@@ -21,7 +21,7 @@ public sealed partial class ScheduleRunTracker(
     IOptions<SchedulingOptions> options,
     ILogger<ScheduleRunTracker> logger) : BackgroundService
 {
-    private sealed record Settled(Guid RunId, Guid ScheduleId, ScheduleRunStatus Status, string? Error, string? PlatformMessageId, bool Unreachable, string? UnreachableReason);
+    private sealed record Settled(Guid RunId, Guid ScheduleId, string Channel, ScheduleRunStatus Status, string? Error, string? PlatformMessageId, bool Unreachable, string? UnreachableReason);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -57,6 +57,10 @@ public sealed partial class ScheduleRunTracker(
             if (await RecordAsync(run, cancellationToken) is { } paused)
             {
                 count++;
+                // Counted by the replica whose guarded update settled the run, after its commit: once per run.
+                SchedulingTelemetry.Deliveries.Add(1,
+                    new KeyValuePair<string, object?>("channel", run.Channel),
+                    new KeyValuePair<string, object?>("outcome", run.Status == ScheduleRunStatus.Delivered ? SchedulingTelemetry.Delivered : SchedulingTelemetry.Failed));
                 if (paused)
                 {
                     LogPaused(logger, run.ScheduleId, run.Error);
@@ -79,13 +83,14 @@ public sealed partial class ScheduleRunTracker(
                    (array_agg(o.status ORDER BY o.seq) FILTER (WHERE o.status NOT IN ('{nameof(OutboxStatus.Sent)}', '{nameof(OutboxStatus.Pending)}')))[1],
                    (array_agg(coalesce(o.last_error, o.status) ORDER BY o.seq) FILTER (WHERE o.status NOT IN ('{nameof(OutboxStatus.Sent)}', '{nameof(OutboxStatus.Pending)}')))[1],
                    (array_agg(o.platform_message_id ORDER BY o.seq) FILTER (WHERE o.status = '{nameof(OutboxStatus.Sent)}'))[1],
-                   c.unreachable_reason
+                   c.unreachable_reason,
+                   c.channel
             FROM schedule_runs r
             JOIN inbox i ON i.id = r.inbox_id
             JOIN conversations c ON c.id = i.conversation_id
             LEFT JOIN outbox o ON o.thread_id = r.thread_id AND o.created_at <= i.processed_at
             WHERE r.status = '{nameof(ScheduleRunStatus.Queued)}' AND i.status <> '{nameof(InboxStatus.Pending)}'
-            GROUP BY r.id, r.schedule_id, i.status, i.last_error, c.unreachable_reason, r.created_at
+            GROUP BY r.id, r.schedule_id, i.status, i.last_error, c.unreachable_reason, c.channel, r.created_at
             HAVING count(o.id) FILTER (WHERE o.status = '{nameof(OutboxStatus.Pending)}') = 0
             ORDER BY r.created_at
             LIMIT 100
@@ -111,7 +116,7 @@ public sealed partial class ScheduleRunTracker(
                 _ when sent == total => (ScheduleRunStatus.Delivered, (string?)null, false),
                 _ => (ScheduleRunStatus.Failed, "Not delivered: the platform returned no message id.", false),
             };
-            runs.Add(new Settled(reader.GetGuid(0), reader.GetGuid(1), status, error, status == ScheduleRunStatus.Delivered ? platformId : null, unreachable, unreachableReason ?? failedError));
+            runs.Add(new Settled(reader.GetGuid(0), reader.GetGuid(1), reader.GetString(10), status, error, status == ScheduleRunStatus.Delivered ? platformId : null, unreachable, unreachableReason ?? failedError));
         }
         return runs;
     }

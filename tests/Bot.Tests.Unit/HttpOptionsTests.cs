@@ -29,4 +29,18 @@ public class HttpOptionsTests
         var error = Assert.Throws<StartupConfigurationException>(() => new HttpOptions { Urls = urls }.ParseUrls());
         Assert.Contains("Http:Urls", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-5)]
+    [InlineData(301)]
+    public void A_shutdown_timeout_out_of_range_names_the_setting(int seconds)
+    {
+        var error = Assert.Throws<StartupConfigurationException>(() => new HttpOptions { ShutdownTimeoutSeconds = seconds }.ShutdownTimeout());
+        Assert.Contains("Http:ShutdownTimeoutSeconds", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_shutdown_timeout_is_15_seconds_unless_set() =>
+        Assert.Equal(TimeSpan.FromSeconds(15), new HttpOptions().ShutdownTimeout());
 }

@@ -26,6 +26,7 @@ public static class BotHostExtensions
         var configuration = builder.Configuration;
         var http = configuration.GetSection(HttpOptions.Section).Get<HttpOptions>() ?? new HttpOptions();
         var urls = http.ParseUrls();
+        var shutdownTimeout = http.ShutdownTimeout();
         builder.WebHost.UseUrls(urls.Select(u => u.ToString().TrimEnd('/')).ToArray());
         builder.LimitRequestBodies(http);
         CheckRemoteAccessIsGuarded(configuration, urls);
@@ -65,7 +66,7 @@ public static class BotHostExtensions
         services.AddOpenApi();
         services.AddProblemDetails();
         services.AddExceptionHandler<RefusedInputExceptionHandler>();
-        services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(15));
+        services.Configure<HostOptions>(options => options.ShutdownTimeout = shutdownTimeout);
         builder.AddBotTelemetry();
         return builder;
     }

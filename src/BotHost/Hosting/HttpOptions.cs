@@ -15,6 +15,20 @@ public sealed class HttpOptions
     /// </summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// How long a stopping host (SIGTERM) waits for its services: the turn workers hand their in-flight turns back
+    /// (leases released, messages left pending for another replica), the outbox senders put unsent rows back. A
+    /// container platform's grace period must be longer (Kubernetes' terminationGracePeriodSeconds, compose's
+    /// stop_grace_period).
+    /// </summary>
+    public int ShutdownTimeoutSeconds { get; set; } = 15;
+
+    /// <summary>The shutdown timeout, checked (1 to 300 seconds).</summary>
+    public TimeSpan ShutdownTimeout() =>
+        ShutdownTimeoutSeconds is >= 1 and <= 300
+            ? TimeSpan.FromSeconds(ShutdownTimeoutSeconds)
+            : throw new StartupConfigurationException($"Http:ShutdownTimeoutSeconds is {ShutdownTimeoutSeconds}; set it to a whole number of seconds from 1 to 300.");
+
     public IReadOnlyList<Uri> ParseUrls()
     {
         var urls = new List<Uri>();

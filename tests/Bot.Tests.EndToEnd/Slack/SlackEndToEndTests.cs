@@ -11,10 +11,10 @@ namespace Bot.Tests.EndToEnd.Slack;
 /// <summary>The real host process with Slack on, against a fake Slack Web API, fed events signed as Slack signs them.</summary>
 public class SlackEndToEndTests
 {
-    private const string Secret = "e2e-signing-secret-0123456789abcdef";
+    internal const string Secret = "e2e-signing-secret-0123456789abcdef";
     private const string Team = "T0FAKE";
-    private const string Dm = "D0DMANN001";
-    private const string User = "U0ANN";
+    internal const string Dm = "D0DMANN001";
+    internal const string User = "U0ANN";
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(90);
 
     [Fact]
@@ -183,7 +183,7 @@ public class SlackEndToEndTests
     private static List<JsonObject> Replies(FakeSlackApi slack, string threadTs) =>
         slack.Calls("chat.postMessage").Select(c => c.Body).Where(b => (string?)b["thread_ts"] == threadTs).ToList();
 
-    private static string Event(string eventId, string ts, string text) => new JsonObject
+    internal static string Event(string eventId, string ts, string text, string dm = Dm, string user = User) => new JsonObject
     {
         ["token"] = "x",
         ["team_id"] = Team,
@@ -193,7 +193,7 @@ public class SlackEndToEndTests
         ["event_time"] = 1800000000,
         ["event"] = new JsonObject
         {
-            ["type"] = "message", ["channel"] = Dm, ["user"] = User, ["text"] = text, ["ts"] = ts,
+            ["type"] = "message", ["channel"] = dm, ["user"] = user, ["text"] = text, ["ts"] = ts,
             ["event_ts"] = ts, ["channel_type"] = "im", ["team"] = Team,
         },
     }.ToJsonString();
@@ -212,7 +212,7 @@ public class SlackEndToEndTests
         return new JsonObject { ["team_id"] = Team, ["type"] = "event_callback", ["event_id"] = eventId, ["event_time"] = 1800000000, ["event"] = ev }.ToJsonString();
     }
 
-    private static string Interaction(string value, string actionId, string messageTs, string threadTs, string actionTs, string user = User)
+    internal static string Interaction(string value, string actionId, string messageTs, string threadTs, string actionTs, string user = User)
     {
         var payload = new JsonObject
         {
@@ -233,7 +233,7 @@ public class SlackEndToEndTests
     }
 
     /// <summary>Signs as Slack documents: v0 HMAC-SHA256 over <c>v0:{timestamp}:{body}</c> (written here independently of the bot's code).</summary>
-    private static async Task<HttpResponseMessage> PostSignedAsync(HttpClient http, string path, string body, string contentType, string secret = Secret, DateTimeOffset? at = null, int? retryNum = null)
+    internal static async Task<HttpResponseMessage> PostSignedAsync(HttpClient http, string path, string body, string contentType, string secret = Secret, DateTimeOffset? at = null, int? retryNum = null)
     {
         var timestamp = (at ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var signature = "v0=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"v0:{timestamp}:{body}")));

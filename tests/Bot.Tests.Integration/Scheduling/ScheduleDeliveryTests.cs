@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using Bot.Pipeline;
 using Bot.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
@@ -124,5 +126,57 @@ public class ScheduleDeliveryTests(ScheduleDeliveryFactory app) : IClassFixture<
         Assert.NotNull(await app.Database.ScalarAsync<string>("SELECT platform_message_id FROM schedule_runs WHERE schedule_id = $1 AND status = 'Delivered' LIMIT 1", scheduleId));
         await SayAsync(conversation, "/schedule delete " + scheduleId);
         Assert.Equal(0, await app.Database.CountAsync("SELECT count(*) FROM schedules WHERE id = $1", scheduleId));
+    }
+
+    [Fact]
+    public async Task Each_settled_run_is_counted_once_in_the_deliveries_metric_with_its_outcome()
+    {
+        // Only this class makes schedules on the scripted channel, and its tests run one at a time: let the runs of the
+        // others end first (their schedules are paused or deleted when they finish).
+        await Eventually.GetAsync(
+            () => app.Database.CountAsync("SELECT (SELECT count(*) FROM schedule_runs WHERE status = 'Queued') + (SELECT count(*) FROM schedules WHERE enabled)"),
+            n => n == 0, "no other scheduled run in flight", Patience);
+        var counted = new ConcurrentQueue<(string? Channel, string? Outcome, long Value)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, subscriber) =>
+        {
+            if (instrument.Meter.Name == BotTelemetry.Name && instrument.Name == "bot.schedule.deliveries")
+            {
+                subscriber.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            string? channel = null, outcome = null;
+            foreach (var tag in tags)
+            {
+                channel = tag.Key == "channel" ? tag.Value as string : channel;
+                outcome = tag.Key == "outcome" ? tag.Value as string : outcome;
+            }
+            counted.Enqueue((channel, outcome, value));
+        });
+        listener.Start();
+
+        var conversation = "metered-" + Guid.NewGuid().ToString("N");
+        var scheduleId = await CreateAsync(conversation, "every 1s Meter: /timezone");
+        var conversationId = await app.Database.ScalarAsync<Guid>("SELECT conversation_id FROM schedules WHERE id = $1", scheduleId);
+        app.Sender.Script(conversationId, new SendResult.Failed("400 Bad Request: can't parse entities"));
+        await Eventually.GetAsync(
+            () => app.Database.CountAsync("SELECT count(*) FROM schedule_runs WHERE schedule_id = $1 AND status = 'Delivered'", scheduleId),
+            n => n >= 3, "three delivered runs", Patience);
+        await SayAsync(conversation, "/schedule pause " + scheduleId);
+        await Eventually.GetAsync(
+            () => app.Database.CountAsync(
+                "SELECT (SELECT count(*) FROM qrtz_triggers WHERE trigger_name = $1::text) + (SELECT count(*) FROM qrtz_fired_triggers WHERE trigger_name = $1::text) + (SELECT count(*) FROM schedule_runs WHERE schedule_id = $1 AND status = 'Queued')", scheduleId),
+            n => n == 0, "the paused schedule's last runs to settle", Patience);
+
+        var delivered = await app.Database.CountAsync("SELECT count(*) FROM schedule_runs WHERE schedule_id = $1 AND status = 'Delivered'", scheduleId);
+        var failed = await app.Database.CountAsync("SELECT count(*) FROM schedule_runs WHERE schedule_id = $1 AND status = 'Failed'", scheduleId);
+        Assert.Equal(1, failed);
+        var mine = counted.Where(c => c.Channel == ScriptedChannelSender.Name).ToList();
+        Assert.All(mine, c => Assert.Equal(1, c.Value));
+        Assert.Equal(delivered, mine.Count(c => c.Outcome == "delivered"));
+        Assert.Equal(failed, mine.Count(c => c.Outcome == "failed"));
+        Assert.Equal(delivered + failed, mine.Count);
     }
 }
