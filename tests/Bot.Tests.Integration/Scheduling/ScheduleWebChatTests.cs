@@ -63,6 +63,14 @@ public class ScheduleWebChatTests(ScheduleWebFactory app) : IClassFixture<Schedu
             """, scheduleId));
         var replies = await client.BotRepliesAsync();
         Assert.Equal(runs, replies.Count(r => Text(r).StartsWith("**What I can do**", StringComparison.Ordinal)));
+        // /threads: the schedule is one line (its run count, how the last run went), and none of its runs is listed as a thread.
+        await client.SendAsync("/threads");
+        var listing = Text(await NextAsync(client, replies.Count));
+        var sections = listing.Split("**Scheduled runs**");
+        Assert.Equal(2, sections.Length);
+        Assert.DoesNotContain("Tick · ", sections[0], StringComparison.Ordinal);
+        Assert.Contains("(this thread)", sections[0], StringComparison.Ordinal);
+        Assert.Matches($@"\n- Tick · {runs} runs · last run [^\n]+: delivered(\n|$)", sections[1]);
         // The runs are grouped under their schedule, not in the main list, and the conversation still points at the user's own thread.
         var threads = await http.GetFromJsonAsync<JsonElement>(new Uri("/api/threads?limit=200", UriKind.Relative));
         Assert.DoesNotContain(threads.GetProperty("threads").EnumerateArray(), t => t.GetProperty("title").GetString()!.StartsWith("Tick", StringComparison.Ordinal));
