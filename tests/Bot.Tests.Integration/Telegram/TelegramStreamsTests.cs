@@ -27,7 +27,7 @@ public sealed class TelegramStreamsTests : IAsyncLifetime
     private TelegramLiveUpdates live = null!;
     private TelegramChannelSender sender = null!;
 
-    public async ValueTask InitializeAsync()
+    public async Task InitializeAsync()
     {
         telegram = await TelegramTestServer.StartAsync();
         database = await TestDatabase.CreateAsync();
@@ -41,7 +41,7 @@ public sealed class TelegramStreamsTests : IAsyncLifetime
         sender = new TelegramChannelSender(client, new TelegramStreams(dataSource, clock), NullLogger<TelegramChannelSender>.Instance);
     }
 
-    public async ValueTask DisposeAsync()
+    public async Task DisposeAsync()
     {
         http.Dispose();
         await dataSource.DisposeAsync();
