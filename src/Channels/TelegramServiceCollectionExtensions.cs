@@ -29,6 +29,7 @@ public static class TelegramServiceCollectionExtensions
                 TelegramBotClientFactory.Create(provider.GetRequiredService<IOptions<TelegramOptions>>().Value, http));
         services.AddSingleton<TelegramBotInfo>();
         services.AddSingleton<TelegramStateStore>();
+        services.AddSingleton<TelegramStreams>();
         services.TryAddSingleton<InboundSeam>();
         services.AddSingleton<TelegramUpdateHandler>();
         services.AddSingleton<IChannelSender, TelegramChannelSender>();

@@ -56,6 +56,32 @@ public sealed class TelegramApiNormaliser : IAsyncDisposable
         }
     }
 
+    private readonly HashSet<long> gone = [];
+
+    /// <summary>
+    /// The bot's message <paramref name="messageId"/> is gone from the chat (the person deleted it): from now on
+    /// <c>editMessageText</c> on it is answered as the Bot API answers that (HTTP 400 "message to edit not found").
+    /// </summary>
+    public void DeleteMessage(long messageId)
+    {
+        lock (gone)
+        {
+            gone.Add(messageId);
+        }
+    }
+
+    private bool EditsDeletedMessage(string method, JsonObject request)
+    {
+        if (method != "editMessageText" || request["message_id"] is not JsonValue id || !long.TryParse(id.ToString(), out var messageId))
+        {
+            return false;
+        }
+        lock (gone)
+        {
+            return gone.Contains(messageId);
+        }
+    }
+
     private bool TakeFault(string method, JsonObject request)
     {
         var text = method == "sendMessage" ? request["text"]?.GetValue<string>() : null;
@@ -99,6 +125,11 @@ public sealed class TelegramApiNormaliser : IAsyncDisposable
         {
             Refused.Enqueue(request.ToJsonString());
             await WriteAsync(context, 429, """{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 1","parameters":{"retry_after":1}}""");
+            return;
+        }
+        if (EditsDeletedMessage(method, request))
+        {
+            await WriteAsync(context, 400, """{"ok":false,"error_code":400,"description":"Bad Request: message to edit not found"}""");
             return;
         }
         switch (method)

@@ -51,11 +51,20 @@ public sealed partial class SlackAppHome(SlackClient slack, IServiceScopeFactory
                 });
                 blocks.Add(Context("The button signs you in to the web app once, for 10 minutes; open this tab again for a new one."));
             }
-            var threads = await queries.RecentAsync(person, MaxThreads, cancellationToken);
+            // As the web sidebar lists them: scheduled runs (and archived threads) are not threads of the list; each
+            // schedule is one line with its run count and how the last run went.
+            var threads = await queries.PageAsync(person, ThreadListKind.Active, null, null, MaxThreads, cancellationToken);
             blocks.Add(new JsonObject { ["type"] = "divider" });
             blocks.Add(SlackBlocks.Section(threads.Count == 0
                 ? "*Recent threads*\nNone yet."
                 : "*Recent threads*\n" + string.Join('\n', threads.Select(t => $"• {SlackMrkdwn.Escape(t.Title)} ({t.Channel}, {Ago(t.UpdatedAt)})"))));
+            var schedules = await queries.ScheduleGroupsAsync(person, cancellationToken);
+            if (schedules.Count > 0)
+            {
+                blocks.Add(SlackBlocks.Section("*Scheduled runs*\n" + string.Join('\n', schedules.Take(MaxLines).Select(g =>
+                    $"• {SlackMrkdwn.Escape(g.Title)}: {Runs(g.RunCount)}, last {Ago(g.LastRunAt)}, {SlackMrkdwn.Escape(g.LastOutcome)}"))
+                    + (schedules.Count > MaxLines ? $"\n• … and {schedules.Count - MaxLines} more" : string.Empty)));
+            }
             foreach (var source in services.GetServices<IPersonSummarySource>().OrderBy(s => s.Order))
             {
                 if (await source.DescribeAsync(person, MaxLines, cancellationToken) is { } section)
@@ -79,6 +88,8 @@ public sealed partial class SlackAppHome(SlackClient slack, IServiceScopeFactory
             : age.TotalDays < 1 ? string.Create(CultureInfo.InvariantCulture, $"{(int)age.TotalHours} h ago")
             : at.ToString("d MMM yyyy", CultureInfo.InvariantCulture);
     }
+
+    private static string Runs(int count) => count == 1 ? "1 run" : string.Create(CultureInfo.InvariantCulture, $"{count} runs");
 
     private static JsonObject Context(string text) => new() { ["type"] = "context", ["elements"] = new JsonArray { SlackBlocks.Mrkdwn(text) } };
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Bot.Pipeline.Model;
 using Bot.Pipeline;
+using Microsoft.Extensions.Logging;
 using Telegram.Bot;
 using Telegram.Bot.Exceptions;
 using Telegram.Bot.Types;
@@ -14,10 +15,12 @@ namespace Bot.Channels.Telegram;
 /// Renders an outgoing message as Telegram HTML (with a plain-text retry when Telegram rejects the entities) and
 /// sends it, a long one in parts (at most <see cref="OutboundDelivery.MaxParts"/>, each recorded as it is delivered so
 /// that a retry goes on from the first part not sent); an update edits the earlier message; a plan card gets an inline
-/// keyboard. Maps Bot API errors onto <see cref="SendResult"/>: 429 -> retry after, 403 -> unreachable, other 4xx ->
+/// keyboard. A reply that was streamed live (<see cref="TelegramStreams"/>) edits the streamed message into its first
+/// part instead of posting a second message; if that message cannot be edited (deleted, too old) the reply is sent as
+/// usual. Maps Bot API errors onto <see cref="SendResult"/>: 429 -> retry after, 403 -> unreachable, other 4xx ->
 /// failed, 5xx and no answer -> retry.
 /// </summary>
-public sealed class TelegramChannelSender(ITelegramBotClient client) : IChannelSender
+public sealed class TelegramChannelSender(ITelegramBotClient client, TelegramStreams streams, ILogger<TelegramChannelSender> logger) : IChannelSender
 {
     public string Channel => TelegramMapper.Channel;
 
@@ -37,6 +40,12 @@ public sealed class TelegramChannelSender(ITelegramBotClient client) : IChannelS
             {
                 await EditAsync(chatId, messageId, markdown, keyboard, cancellationToken);
                 return new SendResult.Sent(replaced);
+            }
+            if (message.StreamId is { } streamId && delivery.DeliveredParts.Count == 0
+                && await streams.FindAsync(streamId, chatId, cancellationToken) is { } streamed
+                && await EndStreamAsync(chatId, streamed, topic, markdown, keyboard, delivery, cancellationToken) is { } ended)
+            {
+                return new SendResult.Sent(ended);
             }
             return new SendResult.Sent(await SendPartsAsync(chatId, topic, markdown, keyboard, delivery, cancellationToken));
         }
@@ -100,21 +109,52 @@ public sealed class TelegramChannelSender(ITelegramBotClient client) : IChannelS
         return lastId!;
     }
 
-    private async Task EditAsync(long chatId, int messageId, string markdown, InlineKeyboardMarkup? keyboard, CancellationToken cancellationToken)
+    /// <summary>
+    /// The final reply of a stream: its first part edited into the streamed message (with the buttons when it is the only
+    /// part), the rest sent after it. Editing to the same text again is harmless, so an attempt repeated after a crash
+    /// edits rather than posts. Null when Telegram will not edit that message (400: deleted, too old): send instead.
+    /// </summary>
+    private async Task<string?> EndStreamAsync(long chatId, int streamed, long? topic, string markdown, InlineKeyboardMarkup? keyboard, OutboundDelivery delivery, CancellationToken cancellationToken)
+    {
+        var parts = ReplyLimits.FitParts(markdown, delivery.MaxParts, text => TelegramHtml.Render(text));
+        var first = parts.Count > 0 ? parts[0] : "…";
+        try
+        {
+            await EditHtmlAsync(chatId, streamed, first, parts.Count <= 1 ? keyboard : null, cancellationToken);
+        }
+        catch (ApiRequestException exception) when (exception.ErrorCode == 400)
+        {
+            TelegramLog.StreamNotEnded(logger, exception.Message);
+            return null;
+        }
+        var id = streamed.ToString(CultureInfo.InvariantCulture);
+        if (parts.Count <= 1)
+        {
+            return id;
+        }
+        await delivery.RecordPartAsync(0, id, cancellationToken);
+        return await SendPartsAsync(chatId, topic, markdown, keyboard, delivery with { DeliveredParts = [id] }, cancellationToken);
+    }
+
+    private Task EditAsync(long chatId, int messageId, string markdown, InlineKeyboardMarkup? keyboard, CancellationToken cancellationToken)
     {
         // An edit replaces one message: a card is short; anything longer keeps its first part.
         var rendered = TelegramHtml.Render(markdown);
-        var html = rendered.Count > 0 ? rendered[0] : "…";
+        return EditHtmlAsync(chatId, messageId, rendered.Count > 0 ? rendered[0] : "…", keyboard ?? Empty(), cancellationToken);
+    }
+
+    private async Task EditHtmlAsync(long chatId, int messageId, string html, InlineKeyboardMarkup? keyboard, CancellationToken cancellationToken)
+    {
         try
         {
-            await client.SendRequest(TelegramRequests.EditMessageText(chatId, messageId, html, ParseMode.Html, keyboard ?? Empty()), cancellationToken);
+            await client.SendRequest(TelegramRequests.EditMessageText(chatId, messageId, html, ParseMode.Html, keyboard), cancellationToken);
         }
         catch (ApiRequestException exception) when (exception.NotModified())
         {
         }
         catch (ApiRequestException exception) when (exception.CannotParseEntities())
         {
-            await client.SendRequest(TelegramRequests.EditMessageText(chatId, messageId, TelegramHtml.Plain(html), ParseMode.None, keyboard ?? Empty()), cancellationToken);
+            await client.SendRequest(TelegramRequests.EditMessageText(chatId, messageId, TelegramHtml.Plain(html), ParseMode.None, keyboard), cancellationToken);
         }
     }
 

@@ -31,4 +31,10 @@ internal static partial class TelegramLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram webhook call refused: wrong or missing secret header")]
     public static partial void WebhookRefused(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Telegram streaming stopped at piece {Sequence}: {Result}; the final reply still goes out")]
+    public static partial void StreamStopped(ILogger logger, int sequence, string result);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Telegram would not edit the streamed message into the final reply ({Reason}); sending the reply as a message of its own")]
+    public static partial void StreamNotEnded(ILogger logger, string reason);
 }

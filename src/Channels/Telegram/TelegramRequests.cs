@@ -26,7 +26,8 @@ public static class TelegramRequests
         ReplyMarkup = keyboard,
     };
 
-    public static EditMessageTextRequest EditMessageText(long chatId, int messageId, string text, ParseMode parseMode, InlineKeyboardMarkup keyboard) => new()
+    /// <summary>A null <paramref name="keyboard"/> leaves the message without buttons (a streamed piece); an empty one removes them.</summary>
+    public static EditMessageTextRequest EditMessageText(long chatId, int messageId, string text, ParseMode parseMode, InlineKeyboardMarkup? keyboard) => new()
     {
         ChatId = chatId,
         MessageId = messageId,

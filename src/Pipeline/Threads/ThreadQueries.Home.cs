@@ -94,21 +94,29 @@ public sealed partial class ThreadQueries
         return await ReadSummariesAsync(command, search: true, cancellationToken);
     }
 
-    /// <summary>One entry per schedule with at least one run thread of the person's, newest run first.</summary>
-    public async Task<IReadOnlyList<ScheduleRunGroup>> ScheduleGroupsAsync(Guid userId, CancellationToken cancellationToken)
+    /// <summary>
+    /// One entry per schedule with at least one run thread of the person's, newest run first; with
+    /// <paramref name="channel"/> and <paramref name="address"/>, only the runs posted to that one chat (a group chat's
+    /// listing names nothing from elsewhere).
+    /// </summary>
+    public async Task<IReadOnlyList<ScheduleRunGroup>> ScheduleGroupsAsync(Guid userId, CancellationToken cancellationToken, string? channel = null, string? address = null)
     {
         await using var command = dataSource.CreateCommand(
             """
             SELECT g.schedule_id, COALESCE(s.title, l.title, 'Schedule'), g.runs, l.id, l.created_at, r.status, r.error
-              FROM (SELECT schedule_id, count(*)::int AS runs FROM threads WHERE user_id = $1 AND schedule_id IS NOT NULL GROUP BY schedule_id) g
-             CROSS JOIN LATERAL (SELECT t.id, t.title, t.created_at FROM threads t
-                                  WHERE t.user_id = $1 AND t.schedule_id = g.schedule_id
+              FROM (SELECT t.schedule_id, count(*)::int AS runs FROM threads t JOIN conversations c ON c.id = t.conversation_id
+                     WHERE t.user_id = $1 AND t.schedule_id IS NOT NULL AND ($2::text IS NULL OR (c.channel = $2 AND c.address = $3))
+                     GROUP BY t.schedule_id) g
+             CROSS JOIN LATERAL (SELECT t.id, t.title, t.created_at FROM threads t JOIN conversations c ON c.id = t.conversation_id
+                                  WHERE t.user_id = $1 AND t.schedule_id = g.schedule_id AND ($2::text IS NULL OR (c.channel = $2 AND c.address = $3))
                                   ORDER BY t.created_at DESC, t.id DESC LIMIT 1) l
               LEFT JOIN schedules s ON s.id = g.schedule_id AND s.user_id = $1
               LEFT JOIN LATERAL (SELECT sr.status, sr.error FROM schedule_runs sr WHERE sr.thread_id = l.id ORDER BY sr.created_at DESC LIMIT 1) r ON true
              ORDER BY l.created_at DESC, l.id DESC
             """);
         command.Parameters.Add(new() { Value = userId });
+        command.Parameters.Add(new() { Value = channel is null ? DBNull.Value : channel, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = address is null ? DBNull.Value : address, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         var groups = new List<ScheduleRunGroup>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

@@ -148,6 +148,18 @@ public class SlackEndToEndTests
         Assert.Equal(HttpStatusCode.OK, (await PostSignedAsync(http, "/slack/events", Event("Ev0HOMEBUY", "1800000700.000100", "/buy 3 AAPL limit 190"), "application/json")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await PostSignedAsync(http, "/slack/events", Event("Ev0HOMESCHED", "1800000800.000100", "/schedule daily 08:00 Europe/Berlin Morning: /portfolio"), "application/json")).StatusCode);
         await Eventually.GetAsync(() => db.CountAsync("SELECT count(*) FROM inbox WHERE channel = 'slack' AND status = 'Done'"), n => n == 2, "both turns done", Wait);
+        // Two runs of the schedule, as its firings record them (a thread each, naming the schedule); the last one failed.
+        await db.ScalarAsync<int>(
+            """
+            WITH runs AS (
+                INSERT INTO threads (id, user_id, conversation_id, status, title, created_at, updated_at, schedule_id)
+                SELECT gen_random_uuid(), s.user_id, s.conversation_id, 'Active', 'Morning · run ' || k, now() - (3 - k) * interval '1 minute', now() - (3 - k) * interval '1 minute', s.id
+                  FROM schedules s, generate_series(1, 2) AS k WHERE s.title = 'Morning'
+                RETURNING id, schedule_id, created_at, title)
+            INSERT INTO schedule_runs (id, schedule_id, fire_time, status, thread_id, created_at, settled_at, error)
+            SELECT gen_random_uuid(), schedule_id, created_at, CASE WHEN title LIKE '%2' THEN 'Failed' ELSE 'Delivered' END, id, created_at, now(), 'the broker was down'
+              FROM runs
+            """);
         var inboxBefore = await db.CountAsync("SELECT count(*) FROM inbox");
         Assert.Equal(HttpStatusCode.OK, (await PostSignedAsync(http, "/slack/events", HomeOpened("Ev0HOME1", User), "application/json")).StatusCode);
         var view = (await Eventually.GetAsync(() => Task.FromResult(slack.Calls("views.publish").Where(c => (string?)c.Body["user_id"] == User).ToList()), c => c.Count >= 1, "Ann's Home view", Wait))[0].Body["view"]!;
@@ -158,6 +170,11 @@ public class SlackEndToEndTests
         Assert.Contains("Buy 3 AAPL limit 190", text, StringComparison.Ordinal);
         Assert.Contains("Schedules", text, StringComparison.Ordinal);
         Assert.Contains("Morning", text, StringComparison.Ordinal);
+        // The runs: one line under their schedule, with the count and the last outcome, not a thread each.
+        Assert.Contains("*Scheduled runs*", text, StringComparison.Ordinal);
+        Assert.Contains("Morning: 2 runs, last ", text, StringComparison.Ordinal);
+        Assert.Contains("failed: the broker was down", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(" run 1", text, StringComparison.Ordinal);
         Assert.Equal(inboxBefore, await db.CountAsync("SELECT count(*) FROM inbox")); // opening the tab is not a message
 
         // Its button carries a one-time sign-in link for Ann: it opens the confirmation page.

@@ -63,6 +63,15 @@ public class ScheduleWebChatTests(ScheduleWebFactory app) : IClassFixture<Schedu
             """, scheduleId));
         var replies = await client.BotRepliesAsync();
         Assert.Equal(runs, replies.Count(r => Text(r).StartsWith("**What I can do**", StringComparison.Ordinal)));
+        // /threads: the schedule is one line (its run count, how the last run went), and none of its runs is listed as a thread.
+        await client.SendAsync("/threads");
+        static bool IsListing(JsonElement reply) => Text(reply).StartsWith("**Your recent threads**", StringComparison.Ordinal);
+        var listing = Text((await Eventually.GetAsync(client.BotRepliesAsync, r => r.Any(IsListing), "the /threads reply", Patience)).Single(IsListing));
+        var sections = listing.Split("**Scheduled runs**");
+        Assert.True(sections.Length == 2, "the /threads reply: " + listing);
+        Assert.DoesNotContain("Tick · ", sections[0], StringComparison.Ordinal);
+        Assert.Contains("(this thread)", sections[0], StringComparison.Ordinal);
+        Assert.Matches($@"\n- Tick · {runs} runs · last run [^\n]+: delivered(\n|$)", sections[1]);
         // The runs are grouped under their schedule, not in the main list, and the conversation still points at the user's own thread.
         var threads = await http.GetFromJsonAsync<JsonElement>(new Uri("/api/threads?limit=200", UriKind.Relative));
         Assert.DoesNotContain(threads.GetProperty("threads").EnumerateArray(), t => t.GetProperty("title").GetString()!.StartsWith("Tick", StringComparison.Ordinal));

@@ -13,8 +13,11 @@ public class TelegramChannelSenderTests
     {
         var http = new StubHttpHandler(answer);
         var options = new TelegramOptions { BotToken = "1:abc", ApiBaseUrl = "http://127.0.0.1:9" };
-        return (new TelegramChannelSender(TelegramBotClientFactory.Create(options, new HttpClient(http))), http);
+        return (new TelegramChannelSender(TelegramBotClientFactory.Create(options, new HttpClient(http)), TelegramChannelSenderTests.NoStreams(), Microsoft.Extensions.Logging.Abstractions.NullLogger<TelegramChannelSender>.Instance), http);
     }
+
+    /// <summary>Stream state for messages that were not streamed: never read, so its database is never reached.</summary>
+    internal static TelegramStreams NoStreams() => new(Npgsql.NpgsqlDataSource.Create("Host=127.0.0.1;Port=9;Database=none"), TimeProvider.System);
 
     private static OutboundDelivery Delivery(OutgoingMessage message, string? replaces = null) =>
         new(Guid.NewGuid(), Guid.NewGuid(), "42", """{"chat_id":42}""", message, replaces, 1);

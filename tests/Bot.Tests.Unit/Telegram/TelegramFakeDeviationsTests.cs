@@ -29,7 +29,7 @@ public class TelegramFakeDeviationsTests
         Assert.Null(result["reply_markup"]); // an empty keyboard leaves the message without one, as Telegram shows it
 
         var http = new StubHttpHandler((_, _) => StubHttpHandler.Json(body));
-        var sender = new TelegramChannelSender(TelegramBotClientFactory.Create(new TelegramOptions { BotToken = "1:abc", ApiBaseUrl = "http://127.0.0.1:9" }, new HttpClient(http)));
+        var sender = new TelegramChannelSender(TelegramBotClientFactory.Create(new TelegramOptions { BotToken = "1:abc", ApiBaseUrl = "http://127.0.0.1:9" }, new HttpClient(http)), TelegramChannelSenderTests.NoStreams(), Microsoft.Extensions.Logging.Abstractions.NullLogger<TelegramChannelSender>.Instance);
         var sent = await sender.SendAsync(new OutboundDelivery(Guid.NewGuid(), Guid.NewGuid(), "42", """{"chat_id":42}""", new OutgoingMessage { Kind = OutgoingKind.Update, Text = "Approved" }, "81", 1), CancellationToken.None);
         Assert.Equal(new SendResult.Sent("81"), sent);
     }
