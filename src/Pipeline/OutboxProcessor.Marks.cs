@@ -11,53 +11,28 @@ public sealed partial class OutboxProcessor
 {
     private sealed record Mark(Outcome Outcome, TaskCompletionSource Written);
 
-    private readonly Lock marksGate = new();
-    private List<Mark> marks = [];
-    private bool marking;
+    private GroupWriter<Mark>? marks;
 
     /// <summary>Queues a sent row's outcome for the next group write; the task ends when it is written (or faults).</summary>
     private Task MarkSentAsync(Outcome outcome)
     {
         var mark = new Mark(outcome, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        lock (marksGate)
-        {
-            marks.Add(mark);
-            if (marking)
-            {
-                return mark.Written.Task;
-            }
-            marking = true;
-        }
-        _ = Task.Run(WriteMarksAsync);
+        LazyInitializer.EnsureInitialized(ref marks, () => new GroupWriter<Mark>(WriteMarksAsync)).Add(mark);
         return mark.Written.Task;
     }
 
-    private async Task WriteMarksAsync()
+    private async Task WriteMarksAsync(List<Mark> batch)
     {
-        while (true)
+        try
         {
-            List<Mark> batch;
-            lock (marksGate)
-            {
-                if (marks.Count == 0)
-                {
-                    marking = false;
-                    return;
-                }
-                batch = marks;
-                marks = [];
-            }
-            try
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                await FinishAsync([.. batch.Select(m => m.Outcome)], timeout.Token);
-                batch.ForEach(m => m.Written.TrySetResult());
-            }
-            catch (Exception exception)
-            {
-                // The run records these again with its other outcomes (the statement only changes rows still pending).
-                batch.ForEach(m => m.Written.TrySetException(exception));
-            }
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await FinishAsync([.. batch.Select(m => m.Outcome)], timeout.Token);
+            batch.ForEach(m => m.Written.TrySetResult());
+        }
+        catch (Exception exception)
+        {
+            // The run records these again with its other outcomes (the statement only changes rows still pending).
+            batch.ForEach(m => m.Written.TrySetException(exception));
         }
     }
 

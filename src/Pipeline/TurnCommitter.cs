@@ -32,10 +32,8 @@ public sealed partial class TurnCommitter(
 
     private sealed record Pending(TurnCommit Commit, TaskCompletionSource<bool> Completion);
 
-    private readonly Lock gate = new();
     private readonly PipelineOptions settings = options.Value;
-    private List<Pending> queue = [];
-    private bool flushing;
+    private GroupWriter<Pending>? writer;
 
     /// <summary>
     /// True once the turn is committed; false when its guard refused it (the lease was lost, the message was already
@@ -44,44 +42,9 @@ public sealed partial class TurnCommitter(
     internal Task<bool> CommitAsync(TurnCommit commit)
     {
         var pending = new Pending(commit, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
-        lock (gate)
-        {
-            queue.Add(pending);
-            if (flushing)
-            {
-                return pending.Completion.Task;
-            }
-            flushing = true;
-        }
-        _ = Task.Run(FlushAsync);
+        // One writer per committer (all callers get the same one): batches are written one after the other, in order.
+        LazyInitializer.EnsureInitialized(ref writer, () => new GroupWriter<Pending>(batch => WriteAsync(OncePerMessage(batch)), MaxBatch)).Add(pending);
         return pending.Completion.Task;
-    }
-
-    private async Task FlushAsync()
-    {
-        while (true)
-        {
-            List<Pending> batch;
-            lock (gate)
-            {
-                if (queue.Count == 0)
-                {
-                    flushing = false;
-                    return;
-                }
-                if (queue.Count <= MaxBatch)
-                {
-                    batch = queue;
-                    queue = [];
-                }
-                else
-                {
-                    batch = queue[..MaxBatch];
-                    queue.RemoveRange(0, MaxBatch);
-                }
-            }
-            await WriteAsync(OncePerMessage(batch));
-        }
     }
 
     /// <summary>
