@@ -29,6 +29,10 @@ public static class SpeechServiceCollectionExtensions
             case "local":
                 services.AddSingleton<ISpeechRecognizer, PocketSphinxRecognizer>();
                 break;
+            case "openai":
+                _ = new OpenAISpeechRecognizer(options); // checks the settings at start, naming any that is missing
+                services.AddSingleton<ISpeechRecognizer, OpenAISpeechRecognizer>();
+                break;
             case "none":
                 services.AddSingleton<ISpeechRecognizer, NoSpeechRecognizer>();
                 break;
