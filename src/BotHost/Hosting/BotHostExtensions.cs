@@ -57,6 +57,7 @@ public static class BotHostExtensions
         services.AddTrading();
         services.AddScheduling(configuration, connectionString);
         services.AddStrategies();
+        services.AddScoped<ISpeechVocabulary, HeldSymbolsVocabulary>();
         services.AddSpeech(configuration); // after every handler wrapper: a voice note is transcribed first
         services.AddWebChannel();
         services.AddTelegramChannel(configuration);
