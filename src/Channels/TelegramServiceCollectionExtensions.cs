@@ -1,6 +1,7 @@
 using Bot.Channels.Inbound;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Bot.Pipeline;
+using Bot.Pipeline.Model;
 using Bot.Channels.Telegram;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -33,6 +34,7 @@ public static class TelegramServiceCollectionExtensions
         services.TryAddSingleton<InboundSeam>();
         services.AddSingleton<TelegramUpdateHandler>();
         services.AddSingleton<IChannelSender, TelegramChannelSender>();
+        services.AddSingleton<IVoiceNoteSource, TelegramVoiceNotes>();
         services.AddSingleton<ILiveUpdateSender, TelegramLiveUpdates>();
         services.AddHostedService<TelegramStartupService>();
         if (!settings.IsWebhook)

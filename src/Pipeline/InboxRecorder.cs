@@ -267,7 +267,7 @@ public sealed partial class InboxRecorder
             // A reply resumes the replied-to message's thread only where the conversation has a current thread.
             json.WriteString("reply_to", message.ThreadMode == ThreadMode.CurrentThreadPointer ? message.ReplyToPlatformMessageId : null);
             json.WritePropertyName("content");
-            JsonSerializer.Serialize(json, new EventContent { Text = message.Text, Action = message.Action }, BotJson.Options);
+            JsonSerializer.Serialize(json, new EventContent { Text = message.Text, Action = message.Action, Voice = message.Voice }, BotJson.Options);
             json.WritePropertyName("payload");
             JsonSerializer.Serialize(json, message, BotJson.Options);
             json.WriteString("at", now);

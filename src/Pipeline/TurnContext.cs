@@ -14,7 +14,13 @@ public sealed class TurnContext(IncomingMessage message, ChatThread thread, Conv
     private readonly List<OutgoingMessage> outgoing = [];
     private readonly List<Func<CancellationToken, Task>> afterCommit = [];
 
-    public IncomingMessage Message { get; } = message;
+    public IncomingMessage Message { get; private set; } = message;
+
+    /// <summary>
+    /// A voice note's turn, once transcribed: from here on the turn's message says what was heard (the command or the
+    /// free text), so the agent answers it like typed text.
+    /// </summary>
+    public void UseTranscript(string text) => Message = Message with { Text = text };
     public ChatThread Thread { get; } = thread;
     public Conversation Conversation { get; } = conversation;
     public Guid UserId { get; } = userId;

@@ -39,6 +39,22 @@ public sealed class TelegramApiNormaliser : IAsyncDisposable
     /// <summary>Calls to the methods the fake lacks (rule 4), in order: (method, request JSON).</summary>
     public ConcurrentQueue<(string Method, string Request)> AnsweredForTheFake { get; } = new();
 
+    private readonly ConcurrentDictionary<string, (string Path, byte[] Content)> files = new(StringComparer.Ordinal);
+
+    /// <summary>Files served for getFile and the file endpoint (rule 10), by file_id.</summary>
+    public IReadOnlyDictionary<string, (string Path, byte[] Content)> Files => files;
+
+    /// <summary>Adds a file the bot can fetch (a voice note's audio); returns its file_id.</summary>
+    public string AddFile(byte[] content, string extension)
+    {
+        var id = "voice-" + Guid.NewGuid().ToString("N");
+        files[id] = ($"voice/{id}.{extension}", content);
+        return id;
+    }
+
+    /// <summary>File downloads served (rule 10), in order: the file_path asked for.</summary>
+    public ConcurrentQueue<string> Downloads { get; } = new();
+
     /// <summary>sendMessage calls refused by <see cref="FailSendMessagesContaining"/> (they reached no chat): request JSON.</summary>
     public ConcurrentQueue<string> Refused { get; } = new();
 
@@ -113,6 +129,7 @@ public sealed class TelegramApiNormaliser : IAsyncDisposable
         var normaliser = new TelegramApiNormaliser(app, fakeBaseUrl, port);
         app.Map("/bot{token}/{method}", normaliser.BotApiAsync);
         app.MapPost("/webhook-relay/{token}", normaliser.RelayWebhookAsync);
+        app.MapGet("/file/bot{token}/{**path}", normaliser.DownloadFile);
         await app.StartAsync();
         return normaliser;
     }
@@ -134,6 +151,17 @@ public sealed class TelegramApiNormaliser : IAsyncDisposable
         }
         switch (method)
         {
+            case "getFile":
+                // Rule 10: the spec's File for a file a test added; Telegram's 400 for any other id.
+                var fileId = request["file_id"]?.GetValue<string>();
+                await WriteAsync(context, fileId is not null && files.TryGetValue(fileId, out var file) ? 200 : 400, fileId is not null && files.TryGetValue(fileId, out file)
+                    ? new JsonObject
+                    {
+                        ["ok"] = true,
+                        ["result"] = new JsonObject { ["file_id"] = fileId, ["file_unique_id"] = "u" + fileId, ["file_size"] = file.Content.Length, ["file_path"] = file.Path },
+                    }.ToJsonString()
+                    : """{"ok":false,"error_code":400,"description":"Bad Request: invalid file_id"}""");
+                return;
             case "getUpdates":
                 await WriteAsync(context, 200, await GetUpdatesAsync(token, request, cancellationToken));
                 return;
@@ -205,6 +233,14 @@ public sealed class TelegramApiNormaliser : IAsyncDisposable
             }
             await Task.Delay(PollInterval, cancellationToken);
         }
+    }
+
+    /// <summary>Rule 10: a file's bytes at its file_path, under the bot's token.</summary>
+    private IResult DownloadFile(string token, string path)
+    {
+        Downloads.Enqueue(path);
+        var file = files.Values.FirstOrDefault(f => f.Path == path);
+        return file.Content is null ? Results.NotFound() : Results.Bytes(file.Content, "application/octet-stream");
     }
 
     /// <summary>Rules 1, 6 and 9 on a webhook call of the fake, relayed to the product's URL with the secret header.</summary>

@@ -25,6 +25,10 @@ namespace Bot.Tests.Support;
 /// <item><c>ok:false</c> comes with HTTP 200. Spec ("Making requests"): the HTTP status is the error code.</item>
 /// <item>Webhook calls carry no <c>X-Telegram-Bot-Api-Secret-Token</c>. Spec (setWebhook <c>secret_token</c>): "sent in a
 /// header in every webhook request". The normaliser relays each call with the header added.</item>
+/// <item>The fake holds no files: no <c>getFile</c>, no file download, and its user routes take no audio. The
+/// normaliser keeps the files a test adds (<see cref="TelegramApiNormaliser.AddFile"/>), answers <c>getFile</c> with the
+/// spec's File (<c>file_id</c>, <c>file_unique_id</c>, <c>file_size</c>, <c>file_path</c>; 400 "invalid file_id" for an
+/// unknown id) and serves the bytes at <c>/file/bot&lt;token&gt;/&lt;file_path&gt;</c>, as "Making requests" describes.</item>
 /// </list>
 /// </summary>
 public static class TelegramFakeDeviations

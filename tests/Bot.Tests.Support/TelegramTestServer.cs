@@ -75,6 +75,20 @@ public sealed class TelegramTestServer : IAsyncDisposable
         entities = new[] { new { offset = 0, length = text.Contains(' ', StringComparison.Ordinal) ? text.IndexOf(' ', StringComparison.Ordinal) : text.Length, type = "bot_command" } },
     });
 
+    /// <summary>
+    /// A voice note from the user: the audio is added to the files the normaliser serves (the fake holds none), and the
+    /// message carries the spec's Voice (file_id, file_unique_id, duration, mime_type, file_size).
+    /// </summary>
+    public Task SendVoiceAsync(string token, long chatId, byte[] ogg, int durationSeconds)
+    {
+        var fileId = Normaliser.AddFile(ogg, "oga");
+        return PostAsync("/sendMessage", new
+        {
+            botToken = token, from = User(chatId), chat = PrivateChat(chatId), date = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+            voice = new { file_id = fileId, file_unique_id = "u" + fileId, duration = durationSeconds, mime_type = "audio/ogg", file_size = ogg.Length },
+        });
+    }
+
     /// <summary>A press on a button of the bot's message <paramref name="messageId"/> (a real callback query names it).</summary>
     public Task SendCallbackAsync(string token, long chatId, long messageId, string data) => PostAsync("/sendCallback", new
     {

@@ -1,3 +1,4 @@
+using Bot.Speech;
 using Bot.Strategies;
 using Bot.Agent;
 using Bot.Pipeline;
@@ -57,6 +58,8 @@ public static class BotHostExtensions
         services.AddTrading();
         services.AddScheduling(configuration, connectionString);
         services.AddStrategies();
+        services.AddScoped<ISpeechVocabulary, HeldSymbolsVocabulary>();
+        services.AddSpeech(configuration); // after every handler wrapper: a voice note is transcribed first
         services.AddWebChannel();
         services.AddTelegramChannel(configuration);
         services.AddSlackChannel(configuration);

@@ -52,6 +52,18 @@ public static class TelegramMapper
             };
             return new TelegramInbound(message, query.Id);
         }
+        if (update.Message is { Chat: { } voiceChat, From: { IsBot: false } speaker, Text: null } spoken && VoiceOf(spoken) is { } voice
+            && (voiceChat.Type is not (ChatType.Group or ChatType.Supergroup) || spoken.ReplyToMessage?.From?.Id == bot.Id))
+        {
+            // A voice note (or an audio file) in a private chat, or one answering the bot in a group: recorded with the
+            // file's reference and transcribed in the turn. The text is what the history shows until then.
+            return new TelegramInbound(Base(eventId, voiceChat, spoken, speaker) with
+            {
+                Text = VoicePlaceholder(voice.DurationSeconds),
+                Voice = voice,
+                ReplyToPlatformMessageId = spoken.ReplyToMessage?.From?.Id == bot.Id ? MessageId(spoken.ReplyToMessage) : null,
+            }, null);
+        }
         if (update.Message is not { Chat: { } messageChat, From: { } from, Text: { } text } incoming || from.IsBot)
         {
             return null; // edits, joins, photos without text, other bots
@@ -76,6 +88,17 @@ public static class TelegramMapper
             ReplyToPlatformMessageId = incoming.ReplyToMessage?.From?.Id == bot.Id ? MessageId(incoming.ReplyToMessage) : null,
         }, null);
     }
+
+    /// <summary>The text a voice note is recorded with until its turn transcribes it.</summary>
+    public static string VoicePlaceholder(int? seconds) =>
+        seconds is { } s ? $"🎤 Voice note ({s.ToString(CultureInfo.InvariantCulture)} s)" : "🎤 Voice note";
+
+    private static VoiceNote? VoiceOf(Message message) => message switch
+    {
+        { Voice: { } voice } => new VoiceNote { FileReference = voice.FileId, MimeType = voice.MimeType ?? "audio/ogg", DurationSeconds = voice.Duration, Size = voice.FileSize },
+        { Audio: { } audio } => new VoiceNote { FileReference = audio.FileId, MimeType = audio.MimeType, DurationSeconds = audio.Duration, Size = audio.FileSize },
+        _ => null,
+    };
 
     /// <summary>The spec's message_id 0 marks a message not sent yet (so no message to find later).</summary>
     private static string? MessageId(Message? message) =>

@@ -34,6 +34,8 @@ public sealed record EventContent
     public string? Subagent { get; init; }
     /// <summary>The key of the card the message carried (<see cref="Card.Key"/>): its final state is the thread's last outbox row with that card.</summary>
     public string? CardKey { get; init; }
+    /// <summary>On the person's event of a voice note: the reference to the audio, and once transcribed what was heard.</summary>
+    public VoiceNote? Voice { get; init; }
 }
 
 /// <summary>A tool call as the model made it; <see cref="Arguments"/> is JSON.</summary>

@@ -9,6 +9,9 @@ public sealed record IncomingMessage
     public required string EventId { get; init; }
     public required Sender From { get; init; }
     public string? Text { get; init; }
+    /// <summary>Set when the message is a voice note: the reference to its audio; it is transcribed in the turn.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public VoiceNote? Voice { get; init; }
     public ActionInvoke? Action { get; init; }
     public ThreadMode ThreadMode { get; init; } = ThreadMode.CurrentThreadPointer;
     public bool IsGroup { get; init; }

@@ -21,6 +21,7 @@ public class LayerDirectionTests
         ["Bot.Scheduling"] = ["Bot.Agent", "Bot.Pipeline", "Bot.Storage"],
         ["Bot.Channels"] = ["Bot.Pipeline", "Bot.Storage"],
         ["Bot.Strategies"] = ["Bot.Finance", "Bot.Scheduling", "Bot.Agent", "Bot.Pipeline", "Bot.Storage"],
+        ["Bot.Speech"] = ["Bot.Pipeline", "Bot.Storage"],
     };
 
     private static readonly Dictionary<string, string> ProjectFiles = new(StringComparer.Ordinal)
@@ -32,6 +33,7 @@ public class LayerDirectionTests
         ["Bot.Scheduling"] = "src/Scheduling/Bot.Scheduling.csproj",
         ["Bot.Channels"] = "src/Channels/Bot.Channels.csproj",
         ["Bot.Strategies"] = "src/Strategies/Bot.Strategies.csproj",
+        ["Bot.Speech"] = "src/Speech/Bot.Speech.csproj",
     };
 
     public static TheoryData<string> Layers => [.. Allowed.Keys];
