@@ -191,3 +191,27 @@ public class TurnRunAheadTests(RunAheadFactory app) : IClassFixture<RunAheadFact
         return texts;
     }
 }
+
+/// <summary>The host's own turn handler (the agent inside the speech and scheduling wrappers) lets the same messages run ahead.</summary>
+public class HostTurnHandlerRunAheadTests(IngestOnlyFactory app) : IClassFixture<IngestOnlyFactory>
+{
+    [Theory]
+    [InlineData("hello", true)]
+    [InlineData("/portfolio", true)]
+    [InlineData("/buy 1 AAPL", false)]
+    public void The_wrapped_agent_answers_as_the_command_agent_does(string text, bool mayRunAhead)
+    {
+        using var scope = app.Services.CreateScope();
+        var handler = scope.ServiceProvider.GetRequiredService<ITurnHandler>();
+        var message = new IncomingMessage
+        {
+            Address = new ConversationAddress(ScriptedChannelSender.Name, "chat"),
+            EventId = "e",
+            From = new Sender("u", "u"),
+            Text = text,
+            Timestamp = DateTimeOffset.UtcNow,
+        };
+        Assert.Equal(mayRunAhead, handler.MayRunAhead(message));
+        Assert.False(handler.MayRunAhead(message with { Voice = new VoiceNote { FileReference = "f" } }));
+    }
+}
