@@ -257,7 +257,7 @@ public sealed partial class TurnProcessor(
                 {
                     await using (turn)
                     {
-                        if (!await CompleteTurnAsync(turn, OnCommitted(turn)))
+                        if (!await CompleteTurnAsync(turn, () => OnCommitted(turn)))
                         {
                             return false;
                         }
@@ -279,7 +279,7 @@ public sealed partial class TurnProcessor(
             {
                 await using (turn)
                 {
-                    if (!await CompleteTurnAsync(turn, OnCommitted(turn)))
+                    if (!await CompleteTurnAsync(turn, () => OnCommitted(turn)))
                     {
                         notAttempted.Add(turn.Item.Id);
                     }
@@ -477,11 +477,12 @@ public sealed partial class TurnProcessor(
     }
 
     /// <summary>
-    /// Waits for a started turn's commit, then runs its after-commit work (inside the turn's scope) with
-    /// <paramref name="afterCommitToken"/>; false when the commit was refused (the lease was lost, or a turn before it
-    /// was not committed) or failed.
+    /// Waits for a started turn's commit, then runs its after-commit work (inside the turn's scope) with the token
+    /// <paramref name="onCommitted"/> returns, called only once the commit succeeded (a last turn's commit gave the lease
+    /// back; a refused one did not, and the caller must); false when the commit was refused (the lease was lost, or a
+    /// turn before it was not committed) or failed.
     /// </summary>
-    private async Task<bool> CompleteTurnAsync(RunningTurn running, CancellationToken afterCommitToken)
+    private async Task<bool> CompleteTurnAsync(RunningTurn running, Func<CancellationToken> onCommitted)
     {
         var (item, turn, activity) = (running.Item, running.Turn, running.Activity);
         bool committed;
@@ -508,7 +509,7 @@ public sealed partial class TurnProcessor(
             return false;
         }
         LogTurnDone(logger, item.Id, turn.Outgoing.Count);
-        await RunAfterCommitAsync(turn, afterCommitToken);
+        await RunAfterCommitAsync(turn, onCommitted());
         return true;
     }
 

@@ -18,6 +18,25 @@ public sealed class RunAheadTurnHandler(NpgsqlDataSource dataSource) : ITurnHand
 
     public static ConcurrentDictionary<string, long> EarlierPending { get; } = new();
 
+    /// <summary>Installs the trigger that refuses <see cref="Unstorable"/> (in the fixture's own database).</summary>
+    public static async Task RefuseUnstorableAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            $"""
+            CREATE OR REPLACE FUNCTION refuse_unstorable() RETURNS trigger LANGUAGE plpgsql AS $f$
+            BEGIN
+                IF NEW.content->>'text' = '{Unstorable}' THEN
+                    RAISE EXCEPTION 'the test refuses this event';
+                END IF;
+                RETURN NEW;
+            END $f$;
+            CREATE OR REPLACE TRIGGER refuse_unstorable BEFORE INSERT ON thread_events FOR EACH ROW EXECUTE FUNCTION refuse_unstorable();
+            """, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
     public bool MayRunAhead(IncomingMessage message) => message.Text is { } text && !text.StartsWith("wait", StringComparison.Ordinal);
 
     public async Task HandleAsync(TurnContext turn, CancellationToken cancellationToken)
@@ -114,22 +133,7 @@ public class TurnRunAheadTests(RunAheadFactory app) : IClassFixture<RunAheadFact
     {
         var conversation = "chat-" + Guid.NewGuid().ToString("N");
         var tag = conversation[^6..];
-        await using (var connection = new NpgsqlConnection(app.Database.ConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand(
-                $"""
-                CREATE OR REPLACE FUNCTION refuse_unstorable() RETURNS trigger LANGUAGE plpgsql AS $f$
-                BEGIN
-                    IF NEW.content->>'text' = '{RunAheadTurnHandler.Unstorable}' THEN
-                        RAISE EXCEPTION 'the test refuses this event';
-                    END IF;
-                    RETURN NEW;
-                END $f$;
-                CREATE OR REPLACE TRIGGER refuse_unstorable BEFORE INSERT ON thread_events FOR EACH ROW EXECUTE FUNCTION refuse_unstorable();
-                """, connection);
-            await command.ExecuteNonQueryAsync();
-        }
+        await RunAheadTurnHandler.RefuseUnstorableAsync(app.Database.ConnectionString);
         var first = await driver.ReceiveAsync($"ahead {tag}-1", conversation);
         var poison = await driver.ReceiveAsync("poison", conversation);
         var third = await driver.ReceiveAsync($"ahead {tag}-3", conversation);
@@ -213,5 +217,39 @@ public class HostTurnHandlerRunAheadTests(IngestOnlyFactory app) : IClassFixture
         };
         Assert.Equal(mayRunAhead, handler.MayRunAhead(message));
         Assert.False(handler.MayRunAhead(message with { Voice = new VoiceNote { FileReference = "f" } }));
+    }
+}
+
+/// <summary>A turn worker (one, with a 30 s lease), running the run-ahead handler.</summary>
+public class RunAheadWorkerFactory : BotAppFactory
+{
+    protected override IDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        ["Pipeline:TurnWorkers"] = "1",
+        ["Pipeline:OutboxSenders"] = "0",
+        ["Pipeline:LeaseSeconds"] = "30",
+    };
+
+    protected override void ConfigureTestServices(IServiceCollection services) =>
+        services.AddScoped<ITurnHandler, RunAheadTurnHandler>();
+}
+
+public class TurnWorkerRunAheadTests(RunAheadWorkerFactory app) : IClassFixture<RunAheadWorkerFactory>
+{
+    private readonly PipelineDriver driver = new(app);
+
+    [Fact]
+    public async Task A_last_turn_whose_commit_fails_gives_the_lease_back_at_once()
+    {
+        // The worker's last (only) turn of the thread fails its commit each time. Its lease must go back with the failure,
+        // so the worker tries again at once (and gives the message up after its attempts) instead of each try waiting
+        // out the 30 s lease: three tries would take over a minute.
+        await RunAheadTurnHandler.RefuseUnstorableAsync(app.Database.ConnectionString);
+        var poison = await driver.ReceiveAsync("poison");
+        var status = await Eventually.GetAsync(
+            () => app.Database.ScalarAsync<string>("SELECT status FROM inbox WHERE id = $1", poison.InboxId),
+            s => s == "Failed", "the message given up after its attempts", TimeSpan.FromSeconds(25));
+        Assert.Equal("Failed", status);
+        Assert.Null(await app.Database.ScalarAsync<string>("SELECT lease_owner FROM threads WHERE id = $1", poison.ThreadId));
     }
 }
