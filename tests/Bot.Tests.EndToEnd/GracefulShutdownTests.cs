@@ -109,4 +109,30 @@ public class GracefulShutdownTests(ITestOutputHelper output)
         new SseFrame("content_block_start", """{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"""),
         new SseFrame("content_block_delta", """{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"never"}}""", TimeSpan.FromMinutes(5)),
     ]);
+
+    [Fact]
+    public async Task On_SIGTERM_with_the_database_gone_the_host_still_exits_within_its_bound()
+    {
+        // The host reaches PostgreSQL through a loopback balancer the test then stops: every connection cut, every new
+        // one refused. A service whose stop waits on the database must not keep the process alive past the bound.
+        await using var db = await TestDatabase.CreateAsync();
+        var direct = new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString);
+        await using var balancer = LoopbackBalancer.Start([direct.Port]);
+        const int Timeout = 3;
+        {
+            var through = new Npgsql.NpgsqlConnectionStringBuilder(db.ConnectionString) { Port = balancer.Port };
+            await using var host = await BotHostProcess.StartAsync(through.ConnectionString, new Dictionary<string, string>
+            {
+                ["Http:ShutdownTimeoutSeconds"] = Timeout.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            });
+            await balancer.DisposeAsync();
+            await Task.Delay(TimeSpan.FromSeconds(2)); // the workers meet the refused connections
+
+            var stopping = Stopwatch.StartNew();
+            await host.StopAsync();
+            output.WriteLine($"SIGTERM to exit with the database gone: {stopping.Elapsed.TotalSeconds:0.00} s (shutdown timeout {Timeout} s, bound {Timeout + 5} s)");
+            Assert.True(host.HasExited);
+            Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(Timeout + 5 + 10), $"the host took {stopping.Elapsed} to stop:\n{host.Output}");
+        }
+    }
 }

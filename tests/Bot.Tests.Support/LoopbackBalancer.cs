@@ -24,6 +24,7 @@ public sealed class LoopbackBalancer : IAsyncDisposable
     private int next = -1;
     private int sessionIds;
     private long unserved;
+    private int disposed;
 
     private LoopbackBalancer(IReadOnlyList<int> backends)
     {
@@ -137,8 +138,13 @@ public sealed class LoopbackBalancer : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops it (once: a test that stops it early may also dispose it at the end).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return;
+        }
         await stopping.CancelAsync();
         listener.Stop();
         await accepting;

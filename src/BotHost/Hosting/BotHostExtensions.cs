@@ -49,6 +49,7 @@ public static class BotHostExtensions
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
+        services.AddHostedService<ShutdownWatchdog>(); // stopped last; armed as soon as the host is told to stop
         services.AddHostedService<DatabaseMigrationService>(); // first: the workers below start after the schema is current
         services.AddKeyRing(configuration); // second: the key ring is checked (and re-encrypted) before anything uses it
         services.AddBotStorage(connectionString);
