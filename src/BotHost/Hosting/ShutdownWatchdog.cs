@@ -11,22 +11,47 @@ namespace Bot.BotHost.Hosting;
 /// the platform's SIGKILL would after its grace period: what matters is durable in PostgreSQL already, and leases a
 /// stopped worker could not give back expire.
 /// </summary>
-internal sealed partial class ShutdownWatchdog(IHostApplicationLifetime lifetime, IOptions<HostOptions> options, ILogger<ShutdownWatchdog> logger) : IHostedService
+internal sealed partial class ShutdownWatchdog(IHostApplicationLifetime lifetime, IOptions<HostOptions> options, ILogger<ShutdownWatchdog> logger) : IHostedService, IDisposable
 {
     public static readonly TimeSpan Grace = TimeSpan.FromSeconds(5);
+
+    /// <summary>Cancelled once every service has stopped (or the host is disposed): the stop finished within its bound.</summary>
+    private readonly CancellationTokenSource stopped = new();
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
         lifetime.ApplicationStopping.Register(() => _ = Task.Run(ExpireAsync, CancellationToken.None));
+        lifetime.ApplicationStopped.Register(Disarm);
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public void Dispose() => Disarm();
+
+    private void Disarm()
+    {
+        try
+        {
+            stopped.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
     private async Task ExpireAsync()
     {
         var bound = options.Value.ShutdownTimeout + Grace;
-        await Task.Delay(bound, CancellationToken.None);
+        try
+        {
+            // A host that stops in time (or one a test runs in its own process and stops) disarms it.
+            await Task.Delay(bound, stopped.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
         LogForced(logger, bound.TotalSeconds);
         // A moment for the console logger to write the line; then the same end as SIGKILL.
         await Task.Delay(TimeSpan.FromMilliseconds(250), CancellationToken.None);
