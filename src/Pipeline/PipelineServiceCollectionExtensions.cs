@@ -30,4 +30,24 @@ public static class PipelineServiceCollectionExtensions
         services.AddHostedService<OutboxWorker>();
         return services;
     }
+
+    /// <summary>
+    /// Wraps the <see cref="ITurnHandler"/> registered so far (whichever agent answers, with any wrappers already around
+    /// it) in <paramref name="wrap"/>'s handler, with the same lifetime: the last wrapper registered sees the turn first.
+    /// Must come after the agent registers its handler; <paramref name="caller"/> names the registration in the error.
+    /// </summary>
+    public static IServiceCollection DecorateTurnHandler(this IServiceCollection services, Func<IServiceProvider, ITurnHandler, ITurnHandler> wrap, string caller)
+    {
+        var registered = services.LastOrDefault(d => d.ServiceType == typeof(ITurnHandler))
+            ?? throw new InvalidOperationException($"{caller} must come after the agent registers its ITurnHandler.");
+        services.Remove(registered);
+        services.Add(ServiceDescriptor.Describe(typeof(ITurnHandler), sp =>
+        {
+            var inner = registered.ImplementationFactory is { } factory ? (ITurnHandler)factory(sp)
+                : registered.ImplementationInstance is ITurnHandler instance ? instance
+                : (ITurnHandler)ActivatorUtilities.CreateInstance(sp, registered.ImplementationType!);
+            return wrap(sp, inner);
+        }, registered.Lifetime));
+        return services;
+    }
 }

@@ -65,22 +65,8 @@ public static class SchedulingServiceCollectionExtensions
         services.AddScoped<IToolProvider, ScheduleTools>();
         services.AddHostedService<ScheduleReconciler>();
         services.AddHostedService<ScheduleRunTracker>();
-        DecorateTurnHandler(services);
+        // Wraps whichever agent answers.
+        services.DecorateTurnHandler((sp, inner) => new SchedulingTurnHandler(inner, sp.GetRequiredService<ScheduleService>()), "AddScheduling");
         return services;
-    }
-
-    /// <summary>Wraps the registered <see cref="ITurnHandler"/> (whichever agent answers) in <see cref="SchedulingTurnHandler"/>.</summary>
-    private static void DecorateTurnHandler(IServiceCollection services)
-    {
-        var registered = services.LastOrDefault(d => d.ServiceType == typeof(ITurnHandler))
-            ?? throw new InvalidOperationException("AddScheduling must come after the agent registers its ITurnHandler.");
-        services.Remove(registered);
-        services.Add(ServiceDescriptor.Describe(typeof(ITurnHandler), sp =>
-        {
-            var inner = registered.ImplementationFactory is { } factory ? (ITurnHandler)factory(sp)
-                : registered.ImplementationInstance is ITurnHandler instance ? instance
-                : (ITurnHandler)ActivatorUtilities.CreateInstance(sp, registered.ImplementationType!);
-            return new SchedulingTurnHandler(inner, sp.GetRequiredService<ScheduleService>());
-        }, registered.Lifetime));
     }
 }

@@ -40,16 +40,7 @@ public static class SpeechServiceCollectionExtensions
                 throw new InvalidOperationException($"Speech:Provider is '{options.Provider}'; use local, openai or none.");
         }
 
-        var registered = services.LastOrDefault(d => d.ServiceType == typeof(ITurnHandler))
-            ?? throw new InvalidOperationException("AddSpeech must come after the agent registers its ITurnHandler.");
-        services.Remove(registered);
-        services.Add(ServiceDescriptor.Describe(typeof(ITurnHandler), sp =>
-        {
-            var inner = registered.ImplementationFactory is { } factory ? (ITurnHandler)factory(sp)
-                : registered.ImplementationInstance is ITurnHandler instance ? instance
-                : (ITurnHandler)ActivatorUtilities.CreateInstance(sp, registered.ImplementationType!);
-            return ActivatorUtilities.CreateInstance<SpeechTurnHandler>(sp, inner);
-        }, registered.Lifetime));
+        services.DecorateTurnHandler((sp, inner) => ActivatorUtilities.CreateInstance<SpeechTurnHandler>(sp, inner), "AddSpeech");
         return services;
     }
 }
